@@ -1,0 +1,1 @@
+"""Hydra configs shipped with matchkit (the repository's top-level ``conf/``)."""

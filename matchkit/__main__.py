@@ -1,0 +1,3 @@
+from matchkit.app import main
+
+main()

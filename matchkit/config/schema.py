@@ -1,0 +1,186 @@
+"""Typed schemas for every config group.
+
+Each YAML option under ``conf/<group>/`` starts its defaults list with the matching node stored here
+as ``schema/<group>/<name>`` (``- /schema/sampler@_here_: inbatch``), so a misspelt key or a wrong type fails when the config is composed:
+``trainer.batch_size=abc`` -> "Value 'abc' of type 'str' could not be converted to Integer".
+Range checks (batch size > 0, temperature > 0, ...) happen where the value is used, with a message
+naming the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, List, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+
+# ---- dataset/ --------------------------------------------------------------------------------
+@dataclass
+class DatasetConfig:
+    name: str = MISSING
+
+
+@dataclass
+class ML1MConfig(DatasetConfig):
+    name: str = "ml1m"
+    data_dir: Optional[str] = None  # default: $MATCHKIT_DATA, else ~/.cache/matchkit
+    download: bool = True
+    genres: str = "first"  # first | all
+    min_user_interactions: int = 0
+
+
+@dataclass
+class SyntheticConfig(DatasetConfig):
+    name: str = "synthetic"
+    n_users: int = 1000
+    n_items: int = 500
+    n_genres: int = 12
+    interactions_per_user: List[int] = field(default_factory=lambda: [20, 60])
+    popularity_skew: float = 1.0
+    taste_strength: float = 0.8
+    drift: float = 0.15
+    n_favourites: int = 3
+    seed: int = 0
+
+
+# ---- samples (the sample builder) ------------------------------------------------------------
+@dataclass
+class SamplesConfig:
+    seq_len: int = 50
+    hist_features: List[str] = field(default_factory=lambda: ["movie_id", "genres"])
+    valid: bool = False
+    negsample: int = 0
+
+
+# ---- features/ -------------------------------------------------------------------------------
+@dataclass
+class FeaturesConfig:
+    """Feature column specs per tower: a list of ``{type: sparse|varlen_sparse|dense, name: ..., ...}``."""
+
+    user: List[Any] = field(default_factory=list)
+    item: List[Any] = field(default_factory=list)
+
+
+# ---- model/ ----------------------------------------------------------------------------------
+@dataclass
+class ModelConfig:
+    name: str = MISSING
+
+
+@dataclass
+class DSSMConfig(ModelConfig):
+    name: str = "dssm"
+    user_dnn_units: List[int] = field(default_factory=lambda: [128, 64, 32])
+    item_dnn_units: List[int] = field(default_factory=lambda: [64, 32])
+    activation: str = "relu"
+    dropout: float = 0.0
+    use_bn: bool = False
+    l2_reg_embedding: float = 0.0
+    l2_reg_dnn: float = 0.0
+    temperature: float = 0.05
+    loss_type: str = "softmax"  # softmax | logistic
+    logq_correction: bool = True
+    remove_accidental_hits: bool = True
+
+
+# ---- sampler/ --------------------------------------------------------------------------------
+@dataclass
+class SamplerConfig:
+    name: str = MISSING
+
+
+@dataclass
+class InBatchSamplerConfig(SamplerConfig):
+    name: str = "inbatch"
+
+
+@dataclass
+class UniformSamplerConfig(SamplerConfig):
+    name: str = "uniform"
+    num_sampled: int = 255
+
+
+@dataclass
+class FrequencySamplerConfig(SamplerConfig):
+    name: str = "frequency"
+    num_sampled: int = 255
+    distortion: float = 0.75
+
+
+@dataclass
+class AdaptiveSamplerConfig(SamplerConfig):
+    name: str = "adaptive"
+    num_sampled: int = 255
+
+
+# ---- trainer/ --------------------------------------------------------------------------------
+@dataclass
+class EarlyStoppingConfig:
+    monitor: str = "hr@50"  # a validation metric key; needs samples.valid=true
+    patience: int = 0  # 0 = off
+
+
+@dataclass
+class TrainerConfig:
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    batch_size: int = 256
+    epochs: int = 20
+    steps_per_execution: int = 32
+    jit_compile: bool = True
+    strategy: str = "default"  # default | mirrored | one_device
+    shuffle: bool = True
+    progress: bool = True
+    early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
+
+
+# ---- eval/ -----------------------------------------------------------------------------------
+@dataclass
+class EvalConfig:
+    ks: List[int] = field(default_factory=lambda: [10, 50, 100])
+    headline: str = "hr@50"
+    batch_size: int = 4096
+
+
+# ---- export ----------------------------------------------------------------------------------
+@dataclass
+class ExportConfig:
+    enabled: bool = True
+    index: str = "hnsw"  # hnsw | flat
+    hnsw_m: int = 32
+
+
+@dataclass
+class MatchkitConfig:
+    dataset: Any = MISSING
+    samples: SamplesConfig = field(default_factory=SamplesConfig)
+    features: FeaturesConfig = field(default_factory=FeaturesConfig)
+    model: Any = MISSING
+    sampler: Any = MISSING
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+    seed: int = 42
+
+
+GROUP_SCHEMAS: dict[str, dict[str, type]] = {
+    "dataset": {"ml1m": ML1MConfig, "synthetic": SyntheticConfig},
+    "model": {"dssm": DSSMConfig},
+    "sampler": {
+        "inbatch": InBatchSamplerConfig,
+        "uniform": UniformSamplerConfig,
+        "frequency": FrequencySamplerConfig,
+        "adaptive": AdaptiveSamplerConfig,
+    },
+}
+
+
+def register_configs() -> None:
+    """Store the schemas in Hydra's ConfigStore (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name="matchkit_schema", node=MatchkitConfig)
+    for group, nodes in GROUP_SCHEMAS.items():
+        for name, node in nodes.items():
+            cs.store(group=f"schema/{group}", name=name, node=node)

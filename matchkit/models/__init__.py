@@ -1,0 +1,16 @@
+"""Model registry.
+
+``MODELS`` entries are called as ``MODELS.build(name, context=ModelContext(...), **model_cfg)`` (the
+``model`` config group minus ``name``) and returns a :class:`~matchkit.models.base.RetrievalModel`:
+``user_tower`` and ``item_tower`` Keras models mapping a dict of feature tensors to ``[B, D]`` vectors,
+and ``compute_loss(batch, sampler, seed, training) -> scalar``.
+"""
+
+from matchkit.registry import Registry
+
+MODELS = Registry("model", __doc__)
+
+from matchkit.models import dssm  # noqa: E402,F401  (registers "dssm")
+from matchkit.models.base import ModelContext, RetrievalModel  # noqa: E402
+
+__all__ = ["MODELS", "ModelContext", "RetrievalModel"]
