@@ -7,6 +7,8 @@ index. That keeps Python out of the per-step path (design.md §4).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 from typing import Callable
 
@@ -76,7 +78,7 @@ class Trainer:
         with tf.GradientTape() as tape:
             loss = self.model.compute_loss(batch, self.sampler, seed, training=True)
             total = loss + self.model.regularization_loss()
-        grads = tape.gradient(total, self.variables)
+        grads = [tf.convert_to_tensor(g) for g in tape.gradient(total, self.variables)]
         self.optimizer.apply_gradients(zip(grads, self.variables))
         return loss
 
@@ -127,27 +129,46 @@ class Trainer:
                               f"{self.strategy.num_replicas_in_sync} replicas")
         run_chunk = self._distributed_chunk if distributed else self._train_chunk
         history = []
-        for epoch in range(start_epoch, epochs):
-            plan = epoch_batches(n_rows, self.batch_size, self.seed, epoch, self.shuffle)
-            bar = tqdm(total=len(plan), desc=f"epoch {epoch + 1}/{epochs}", unit="step",
-                       disable=None if self.progress else True, leave=False)
-            start = time.perf_counter()
-            losses = []
-            for block in chunks(plan, self.steps_per_execution):
-                loss = run_chunk(data, tf.constant(block), tf.constant(self.global_step, tf.int32))
-                losses.append((float(loss), len(block)))
-                self.global_step += len(block)
-                bar.update(len(block))
-                bar.set_postfix(loss=f"{losses[-1][0]:.4f}", refresh=False)
-            seconds = time.perf_counter() - start
-            bar.close()
-            mean_loss = sum(l * n for l, n in losses) / sum(n for _, n in losses)
-            if not np.isfinite(mean_loss):
-                raise FloatingPointError(f"training loss became {mean_loss} in epoch {epoch + 1}; "
-                                         "lower trainer.learning_rate")
-            record = {"epoch": epoch + 1, "loss": mean_loss, "seconds": seconds}
-            stop = on_epoch_end(epoch, record) if on_epoch_end else False
-            history.append(record)
-            if stop:
-                break
+        with _quiet_gc():
+            for epoch in range(start_epoch, epochs):
+                record = self._epoch(run_chunk, data, n_rows, epoch, epochs)
+                stop = on_epoch_end(epoch, record) if on_epoch_end else False
+                history.append(record)
+                if stop:
+                    break
         return history
+
+    def _epoch(self, run_chunk, data, n_rows: int, epoch: int, epochs: int) -> dict:
+        plan = epoch_batches(n_rows, self.batch_size, self.seed, epoch, self.shuffle)
+        bar = tqdm(total=len(plan), desc=f"epoch {epoch + 1}/{epochs}", unit="step",
+                   disable=None if self.progress else True, leave=False)
+        start = time.perf_counter()
+        losses = []
+        for block in chunks(plan, self.steps_per_execution):
+            loss = run_chunk(data, tf.constant(block), tf.constant(self.global_step, tf.int32))
+            losses.append((float(loss), len(block)))
+            self.global_step += len(block)
+            bar.update(len(block))
+            bar.set_postfix(loss=f"{losses[-1][0]:.4f}", refresh=False)
+        seconds = time.perf_counter() - start
+        bar.close()
+        mean_loss = sum(l * n for l, n in losses) / sum(n for _, n in losses)
+        if not np.isfinite(mean_loss):
+            raise FloatingPointError(f"training loss became {mean_loss} in epoch {epoch + 1}; "
+                                     "lower trainer.learning_rate")
+        return {"epoch": epoch + 1, "loss": mean_loss, "seconds": seconds}
+
+
+@contextlib.contextmanager
+def _quiet_gc():
+    """Keep Python's cyclic GC from walking the (large, long-lived) TF and Keras object graph every few
+    steps: freeze what exists now and collect only once the block ends."""
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
