@@ -9,11 +9,16 @@ Loading the entry point imports that module (or calls it, if it names a callable
 registers its components in matchkit's registries. Plugins load once per process; one that fails to
 import is reported by name and skipped, never a crash.
 
-``python -m matchkit.plugins`` lists the loaded plugins, what each registered, and which failed and why.
+Its configs (experiments, config group options) reach Hydra through a ``SearchPathPlugin`` in a module
+under ``hydra_plugins/<package>/`` that imports nothing heavy (never TensorFlow); see the README, "Plugins".
+
+``python -m matchkit.plugins`` lists the loaded plugins, what each registered, which failed and why, and
+the config search path entries that Hydra plugins add.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -88,9 +93,35 @@ def describe(records: list[PluginRecord]) -> str:
     return "\n".join(lines)
 
 
+def config_search_paths() -> list[tuple[str, str, str]]:
+    """``(plugin class, provider, path)`` for each config search path entry a Hydra SearchPathPlugin adds.
+
+    A SearchPathPlugin that raises is listed with the error as its path.
+    """
+    from hydra._internal.config_search_path_impl import ConfigSearchPathImpl
+    from hydra.core.plugins import Plugins
+    from hydra.plugins.search_path_plugin import SearchPathPlugin
+
+    rows = []
+    for plugin in Plugins.instance().discover(SearchPathPlugin):
+        name = f"{plugin.__module__}.{plugin.__name__}"
+        search_path = ConfigSearchPathImpl()
+        try:
+            plugin().manipulate_search_path(search_path)
+        except Exception as exc:  # report, do not crash the listing
+            rows.append((name, "?", f"FAILED - {type(exc).__name__}: {exc}"))
+            continue
+        rows += [(name, str(e.provider), str(e.path)) for e in search_path.get_path()]
+    return rows
+
+
 def main() -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     records = load_plugins()
     print(describe(records))
+    paths = config_search_paths()
+    print("\nconfig search path added by Hydra plugins:")
+    print("\n".join(f"  {path} (provider {provider}, {plugin})" for plugin, provider, path in paths) or "  (none)")
     registries = builtin_registries()
     print("\navailable components:")
     for kind, reg in registries.items():

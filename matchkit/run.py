@@ -30,16 +30,26 @@ def output_dir() -> Path:
     return Path.cwd()
 
 
-def load_data(cfg: DictConfig):
-    """``(table, samples)`` for the configured dataset and sample builder."""
-    from matchkit.data.builder import build_samples
+def build_dataset(cfg: DictConfig):
+    """The configured dataset object (not loaded yet)."""
     from matchkit.datasets import DATASETS
 
-    dataset = DATASETS.build(cfg.dataset.name, **_params(cfg.dataset))
-    table = dataset.load()
+    return DATASETS.build(cfg.dataset.name, **_params(cfg.dataset))
+
+
+def load_data(cfg: DictConfig, dataset=None, progress: bool = False):
+    """``(table, samples)`` for the configured dataset (or ``dataset``) and sample builder."""
+    from matchkit.data.builder import build_samples
+    from matchkit.report import stage_bar
+
+    dataset = build_dataset(cfg) if dataset is None else dataset
     s = cfg.samples
-    samples = build_samples(table, seq_len=s.seq_len, hist_features=tuple(s.hist_features), valid=s.valid,
-                            negsample=s.negsample, seed=cfg.seed)
+    with stage_bar("data", ("read", "build samples"), enabled=progress) as next_stage:
+        table = dataset.load()
+        next_stage()
+        samples = build_samples(table, seq_len=s.seq_len, hist_features=tuple(s.hist_features), valid=s.valid,
+                                negsample=s.negsample, seed=cfg.seed)
+        next_stage()
     return table, samples
 
 
@@ -74,21 +84,30 @@ def build_model(cfg: DictConfig, table, samples, strategy):
 
 def run(cfg: DictConfig) -> float:
     """Run the job described by ``cfg``; write outputs into the Hydra run directory."""
+    from matchkit.plugins import load_plugins
+    from matchkit.validation import check_writable, validate_config, validate_with_data
+
+    out = check_writable(output_dir())  # bad input fails here, before anything is written or trained
+    validate_config(cfg)
+    load_plugins()
+    t0 = time.perf_counter()
+    dataset = build_dataset(cfg)
+    table, samples = load_data(cfg, dataset, progress=cfg.trainer.progress)
+    data_seconds = time.perf_counter() - t0
+    validate_with_data(cfg, table, samples)
+
     import keras
 
     from matchkit.evaluation.evaluator import evaluate
     from matchkit.export import export_run
     from matchkit.io.atomic import write_json
-    from matchkit.plugins import load_plugins
+    from matchkit.report import stage_bar
+    from matchkit.report.run_record import run_record
     from matchkit.training import Trainer
+    from matchkit.training.checkpoint import InterruptGuard
     from matchkit.training.trainer import make_strategy
 
-    out = output_dir()
-    load_plugins()
     keras.utils.set_random_seed(cfg.seed)
-    t0 = time.perf_counter()
-    table, samples = load_data(cfg)
-    data_seconds = time.perf_counter() - t0
     print(f"data: {table.source}: {table.n_users} users, {table.n_items} items, "
           f"{len(samples.train)} training rows, {len(samples.test)} test rows ({data_seconds:.1f} s)")
 
@@ -112,11 +131,37 @@ def run(cfg: DictConfig) -> float:
             stop = early_stop(record, history_so_far, tr.early_stopping)
         history_so_far.append(record)
         print(msg)
+        if tensorboard is not None:
+            tensorboard.log_epoch(record)
+        if checkpoints is not None and tr.checkpoint:
+            checkpoints.save({"epoch": record["epoch"], "global_step": trainer.global_step, "seed": cfg.seed,
+                              "stopped": bool(stop), "history": history_so_far})
+        guard.where = f" with {record['epoch']} of {tr.epochs} epochs complete"
         return stop
 
-    history_so_far: list[dict] = []
-    history = trainer.fit(samples.train.columns, epochs=tr.epochs, on_epoch_end=on_epoch_end)
-    metrics, arrays = evaluate(model, samples.test, samples.seen, user_col, item_col, table.n_items, ks)
+    checkpoints, history_so_far, start_epoch, stopped = resume(cfg, out, model, optimizer, sampler, trainer)
+    resumed = {"resumed_from_epoch": start_epoch} if start_epoch else {}
+    write_json(out / "run.json", run_record(cfg, dataset, table, **resumed))
+    tensorboard = None
+    if tr.tensorboard:
+        from matchkit.report.tensorboard import TensorBoardLogger
+
+        tensorboard = TensorBoardLogger(out / "tensorboard")
+    guard = InterruptGuard(stop_message(cfg, out))
+    guard.where = f" with {start_epoch} of {tr.epochs} epochs complete"
+    trainer.before_chunk = guard.check
+    with guard.installed():
+        if not stopped:
+            trainer.fit(samples.train.columns, epochs=tr.epochs, start_epoch=start_epoch, on_epoch_end=on_epoch_end)
+        guard.check()
+    history = history_so_far
+    with stage_bar("evaluate", ("test top-K", "export"), enabled=tr.progress) as next_stage:
+        metrics, arrays = evaluate(model, samples.test, samples.seen, user_col, item_col, table.n_items, ks)
+        next_stage()
+        if cfg.export.enabled:
+            export_run(out, model, arrays, table, index=cfg.export.index, hnsw_m=cfg.export.hnsw_m,
+                       seq_len=cfg.samples.seq_len, hist_features=tuple(cfg.samples.hist_features))
+        next_stage()
     epoch_seconds = [h["seconds"] for h in history]
     metrics.update({
         "epochs": len(history),
@@ -129,13 +174,9 @@ def run(cfg: DictConfig) -> float:
         "n_users": table.n_users,
         "data_seconds": data_seconds,
     })
-    if cfg.export.enabled:
-        export_run(out, model, arrays, table, index=cfg.export.index, hnsw_m=cfg.export.hnsw_m)
-    write_json(out / "metrics.json", metrics)
+    write_reports(out, history, metrics, ks, tensorboard)
+    write_json(out / "metrics.json", metrics)  # last: its presence marks a complete run
     headline = cfg.eval.headline
-    if headline not in metrics:
-        raise ConfigError(f"eval.headline '{headline}' is not a reported metric; choose one of "
-                          f"{sorted(k for k, v in metrics.items() if isinstance(v, float))}")
     k_mid = 50 if 50 in ks else ks[0]
     print(f"done: {headline}={metrics[headline]:.4f} hr@{k_mid}_filtered={metrics[f'hr@{k_mid}_filtered']:.4f} "
           f"ndcg@{k_mid}={metrics[f'ndcg@{k_mid}']:.4f} after {len(history)} epochs "
@@ -153,3 +194,50 @@ def early_stop(record: dict, history: list[dict], es) -> bool:
     scores = [h["valid"][es.monitor] for h in history] + [record["valid"][es.monitor]]
     best = int(np.argmax(scores))
     return len(scores) - 1 - best >= es.patience
+
+
+def resume(cfg: DictConfig, out: Path, model, optimizer, sampler, trainer):
+    """``(checkpointer, history, start_epoch, stopped)``: restored from ``out/checkpoints`` with
+    ``trainer.resume=true``, else a fresh start (refused if an earlier run left a checkpoint there)."""
+    from matchkit.training.checkpoint import Checkpointer
+
+    tr = cfg.trainer
+    if not (tr.checkpoint or tr.resume):
+        return None, [], 0, False
+    checkpoints = Checkpointer(out, model, optimizer, sampler)
+    if not tr.resume:
+        latest = checkpoints.latest()
+        if latest is not None:
+            raise ConfigError(f"{out} already holds a checkpoint of an earlier run ({latest.name}); add "
+                              "trainer.resume=true to continue it, or pass a new hydra.run.dir to start over")
+        return checkpoints, [], 0, False
+    state = checkpoints.restore()
+    if state is None:
+        print(f"resume: no checkpoint in {out}, starting from epoch 1")
+        return checkpoints, [], 0, False
+    if state["seed"] != cfg.seed:
+        raise ConfigError(f"the checkpoint in {out} was trained with seed={state['seed']}, not seed={cfg.seed}; "
+                          f"resume with seed={state['seed']} or start over in a new hydra.run.dir")
+    trainer.global_step = int(state["global_step"])
+    print(f"resume: continuing after epoch {state['epoch']} (step {trainer.global_step}) from {out}")
+    return checkpoints, list(state["history"]), int(state["epoch"]), bool(state.get("stopped"))
+
+
+def stop_message(cfg: DictConfig, out: Path) -> str:
+    """What a run stopped by a signal tells the user to do."""
+    if not cfg.trainer.checkpoint:
+        return "checkpoints are off (trainer.checkpoint=false): a new run starts from epoch 1"
+    return (f"the last complete epoch is saved in {out / 'checkpoints'}; run the same command with "
+            f"trainer.resume=true hydra.run.dir={out} to continue")
+
+
+def write_reports(out: Path, history: list[dict], metrics: dict, ks, tensorboard=None) -> None:
+    """Plots (``loss.png``, ``metrics_at_k.png``) and the final TensorBoard scalars."""
+    from matchkit.report.plots import plot_loss, plot_metrics_at_k
+
+    if history:
+        plot_loss(history, out / "loss.png")
+    plot_metrics_at_k(metrics, ks, out / "metrics_at_k.png")
+    if tensorboard is not None:
+        tensorboard.log_test(metrics, step=len(history))
+        tensorboard.close()

@@ -10,7 +10,7 @@ naming the key.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
@@ -27,6 +27,7 @@ class ML1MConfig(DatasetConfig):
     name: str = "ml1m"
     data_dir: Optional[str] = None  # default: $MATCHKIT_DATA, else ~/.cache/matchkit
     download: bool = True
+    url: str = "https://files.grouplens.org/datasets/movielens/ml-1m.zip"  # where download fetches ml-1m.zip
     genres: str = "first"  # first | all
     min_user_interactions: int = 0
 
@@ -43,6 +44,41 @@ class SyntheticConfig(DatasetConfig):
     drift: float = 0.15
     n_favourites: int = 3
     seed: int = 0
+
+
+@dataclass
+class TabularColumnsConfig:
+    """File column names by role (matchkit/datasets/tabular.py)."""
+
+    user: str = "user_id"
+    item: str = "item_id"
+    timestamp: Optional[str] = "timestamp"  # null: the file is in time order
+    rating: Optional[str] = None
+    title: Optional[str] = None  # items' display names
+
+
+@dataclass
+class MultiValuedConfig:
+    sep: str = "|"
+    maxlen: int = 8  # the feature is int32 [n_items + 1, maxlen]
+
+
+@dataclass
+class TabularConfig(DatasetConfig):
+    name: str = "tabular"
+    interactions: Optional[str] = None  # required: a .csv / .tsv / .parquet path
+    users: Optional[str] = None
+    items: Optional[str] = None
+    columns: TabularColumnsConfig = field(default_factory=TabularColumnsConfig)
+    user_attributes: List[str] = field(default_factory=list)
+    item_attributes: List[str] = field(default_factory=list)
+    multi_valued: Dict[str, MultiValuedConfig] = field(default_factory=dict)
+    user_col: str = "user_id"
+    item_col: str = "item_id"
+    format: str = "auto"  # auto | csv | parquet
+    sep: str = ","
+    min_rating: Optional[float] = None
+    min_user_interactions: int = 0
 
 
 # ---- samples (the sample builder) ------------------------------------------------------------
@@ -75,6 +111,7 @@ class DSSMConfig(ModelConfig):
     user_dnn_units: List[int] = field(default_factory=lambda: [128, 64, 32])
     item_dnn_units: List[int] = field(default_factory=lambda: [64, 32])
     activation: str = "relu"
+    output_activation: Optional[str] = None  # None: same as activation (DeepMatch); "linear" for signed vectors
     dropout: float = 0.0
     use_bn: bool = False
     l2_reg_embedding: float = 0.0
@@ -83,6 +120,7 @@ class DSSMConfig(ModelConfig):
     loss_type: str = "softmax"  # softmax | logistic
     logq_correction: bool = True
     remove_accidental_hits: bool = True
+    hist_negatives: int = 0  # each row's H most recent history items as extra negatives of that row
 
 
 # ---- sampler/ --------------------------------------------------------------------------------
@@ -133,6 +171,9 @@ class TrainerConfig:
     strategy: str = "default"  # default | mirrored | one_device
     shuffle: bool = True
     progress: bool = True
+    checkpoint: bool = True  # save <run dir>/checkpoints/ after every epoch
+    resume: bool = False  # continue from the run dir's last complete epoch
+    tensorboard: bool = False  # event files in <run dir>/tensorboard/
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
 
 
@@ -166,7 +207,7 @@ class MatchkitConfig:
 
 
 GROUP_SCHEMAS: dict[str, dict[str, type]] = {
-    "dataset": {"ml1m": ML1MConfig, "synthetic": SyntheticConfig},
+    "dataset": {"ml1m": ML1MConfig, "synthetic": SyntheticConfig, "tabular": TabularConfig},
     "model": {"dssm": DSSMConfig},
     "sampler": {
         "inbatch": InBatchSamplerConfig,

@@ -123,8 +123,10 @@ def make_table(*, user_col: str, item_col: str, users: np.ndarray, items: np.nda
         keep = np.bincount(codes)[codes] >= min_user_interactions
         users, items = users[keep], items[keep]
     if users.size == 0:
-        more = f" with at least {min_user_interactions} interactions" if keep is not None else ""
-        raise DataError(f"no interactions{more} to build a table from ({source or 'dataset'}); "
+        if keep is not None:
+            raise DataError(f"no user has at least {min_user_interactions} interactions, so the filters leave "
+                            f"{source or 'the dataset'} empty; lower dataset.min_user_interactions")
+        raise DataError(f"no interactions to build a table from ({source or 'dataset'}); "
                         "check the data files are complete")
     u_codes, u_vocab = encode(users)
     i_codes, i_vocab = encode(items)

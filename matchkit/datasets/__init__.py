@@ -8,6 +8,6 @@ DATASETS = Registry(
     "object whose ``load()`` returns a matchkit.data.table.InteractionTable (ids coded 1..n, 0 = padding).",
 )
 
-from matchkit.datasets import ml1m, synthetic  # noqa: E402,F401  (registers the built-in datasets)
+from matchkit.datasets import ml1m, synthetic, tabular  # noqa: E402,F401  (registers the built-in datasets)
 
 __all__ = ["DATASETS"]

@@ -85,6 +85,10 @@ class ML1M:
                             f"or place users.dat, ratings.dat and movies.dat by hand in {self.folder}")
         return self.folder
 
+    def data_files(self) -> list[Path]:
+        """The files :meth:`load` reads (for the run record's checksums)."""
+        return [self.folder / f for f in FILES]
+
     def load(self) -> InteractionTable:
         folder = self.ensure_files()
         users = read_dat(folder / "users.dat")

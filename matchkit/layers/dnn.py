@@ -51,6 +51,16 @@ class DNN(keras.layers.Layer):
         self.dropouts = [keras.layers.Dropout(self.dropout, seed=seed, name=f"dropout_{i}")
                          for i in range(n)] if self.dropout > 0 else []
 
+    def build(self, input_shape):
+        # Built explicitly (not lazily in call) so that a saved tower reloads its weights.
+        shape = tuple(input_shape)
+        for i, dense in enumerate(self.dense_layers):
+            dense.build(shape)
+            shape = shape[:-1] + (dense.units,)
+            if self.use_bn:
+                self.bn_layers[i].build(shape)
+        self.built = True
+
     def call(self, inputs, training=None):
         x = inputs
         for i, dense in enumerate(self.dense_layers):

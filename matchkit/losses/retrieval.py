@@ -50,8 +50,14 @@ class SampledSoftmaxLoss:
         self.logq_correction = bool(logq_correction)
         self.remove_accidental_hits = bool(remove_accidental_hits)
 
-    def logits(self, user_emb, pos_emb, pos_ids, neg_emb, neg_ids, pos_logq, neg_logq) -> tf.Tensor:
-        """The corrected and masked ``float32 [B, 1 + N]`` logits; column 0 is the positive."""
+    def logits(self, user_emb, pos_emb, pos_ids, neg_emb, neg_ids, pos_logq, neg_logq,
+               row_neg_emb=None, row_neg_ids=None) -> tf.Tensor:
+        """The corrected and masked ``float32 [B, 1 + N (+ H)]`` logits; column 0 is the positive.
+
+        ``row_neg_emb [B, H, D]`` / ``row_neg_ids int [B, H]`` are optional negatives of each row alone
+        (e.g. the user's own history items); they get no log-Q correction, and ids 0 (padding) or equal
+        to the row's positive are masked.
+        """
         user_emb = tf.cast(user_emb, tf.float32)
         pos = tf.reduce_sum(user_emb * tf.cast(pos_emb, tf.float32), axis=-1, keepdims=True)
         neg = tf.matmul(user_emb, tf.cast(neg_emb, tf.float32), transpose_b=True)
@@ -63,11 +69,19 @@ class SampledSoftmaxLoss:
             hit = tf.equal(tf.reshape(tf.cast(pos_ids, tf.int64), [-1, 1]),
                            tf.reshape(tf.cast(neg_ids, tf.int64), [1, -1]))
             neg = tf.where(hit, tf.constant(MASKED_LOGIT, tf.float32), neg)
-        return tf.concat([pos, neg], axis=1)
+        if row_neg_emb is None:
+            return tf.concat([pos, neg], axis=1)
+        row = tf.einsum("bd,bhd->bh", user_emb, tf.cast(row_neg_emb, tf.float32)) / self.temperature
+        row_ids = tf.cast(row_neg_ids, tf.int64)
+        same = tf.equal(row_ids, tf.reshape(tf.cast(pos_ids, tf.int64), [-1, 1]))
+        drop = tf.logical_or(tf.equal(row_ids, 0), same)
+        row = tf.where(drop, tf.constant(MASKED_LOGIT, tf.float32), row)
+        return tf.concat([pos, neg, row], axis=1)
 
     def __call__(self, user_emb: tf.Tensor, pos_emb: tf.Tensor, pos_ids: tf.Tensor, neg_emb: tf.Tensor,
                  neg_ids: tf.Tensor, pos_logq: tf.Tensor, neg_logq: tf.Tensor,
-                 sample_weight: tf.Tensor | None = None) -> tf.Tensor:
+                 sample_weight: tf.Tensor | None = None, row_neg_emb: tf.Tensor | None = None,
+                 row_neg_ids: tf.Tensor | None = None) -> tf.Tensor:
         """Mean loss, a ``float32`` scalar.
 
         Args:
@@ -75,8 +89,10 @@ class SampledSoftmaxLoss:
             neg_emb: ``[N, D]``; neg_ids: ``int [N]``.
             pos_logq: ``float [B]``; neg_logq: ``float [N]`` (ignored without ``logq_correction``).
             sample_weight: optional ``[B]`` row weights; the result is ``sum(w * loss) / B``.
+            row_neg_emb, row_neg_ids: optional per-row negatives, see :meth:`logits`.
         """
-        logits = self.logits(user_emb, pos_emb, pos_ids, neg_emb, neg_ids, pos_logq, neg_logq)
+        logits = self.logits(user_emb, pos_emb, pos_ids, neg_emb, neg_ids, pos_logq, neg_logq,
+                             row_neg_emb, row_neg_ids)
         per_row = tf.reduce_logsumexp(logits, axis=1) - logits[:, 0]
         return weighted_mean(per_row, sample_weight)
 

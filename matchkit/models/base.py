@@ -80,7 +80,8 @@ class RetrievalModel:
     def item_inputs_for(self, item_ids):
         """Item-tower inputs for arbitrary encoded item ids ``[N]`` (gathered from the item feature tables)."""
         if self._item_tables is None:
-            self._item_tables = {n: tf.constant(self.context.item_features[n]) for n in self.item_input_names}
+            with tf.init_scope():  # eager constants, usable from every traced function
+                self._item_tables = {n: tf.constant(self.context.item_features[n]) for n in self.item_input_names}
         return {n: tf.gather(t, item_ids) for n, t in self._item_tables.items()}
 
     def user_inputs(self, batch: dict) -> dict:

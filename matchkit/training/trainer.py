@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from matchkit.errors import ConfigError
+from matchkit.errors import ConfigError, MatchkitError
 from matchkit.training.batches import chunks, epoch_batches
 
 STRATEGIES = ("default", "one_device", "mirrored")
@@ -73,6 +73,8 @@ class Trainer:
             self.optimizer.build(self.variables)
         self._train_chunk = tf.function(self._chunk, jit_compile=bool(jit_compile), reduce_retracing=True)
         self.global_step = 0
+        #: called before each compiled chunk; may raise to stop between chunks (e.g. on SIGTERM)
+        self.before_chunk: Callable[[], None] | None = None
 
     def _step(self, batch, seed):
         with tf.GradientTape() as tape:
@@ -82,23 +84,23 @@ class Trainer:
         self.optimizer.apply_gradients(zip(grads, self.variables))
         return loss
 
-    def _chunk(self, data, idx, step0):
-        """Runs ``idx.shape[0]`` steps; ``data``: name -> ``[n_rows, ...]``, ``idx``: int32 ``[k, B]``.
+    def _chunk(self, data, idx, step0, n_steps):
+        """Runs the first ``n_steps`` rows of ``idx`` (int32 ``[k, B]``) as optimizer steps.
 
-        Returns the mean training loss of the ``k`` steps.
+        ``data``: name -> ``[n_rows, ...]``. ``idx`` always has ``k = steps_per_execution`` rows (the last
+        block of an epoch is padded) so the loop compiles once. Returns the mean loss of the steps run.
         """
-        k = tf.shape(idx)[0]
         total = tf.constant(0.0)
-        for s in tf.range(k):
+        for s in tf.range(n_steps):
             batch = {name: tf.gather(col, idx[s]) for name, col in data.items()}
             seed = tf.stack([tf.constant(self.seed, tf.int32), step0 + s])
             total += self._step(batch, seed)
-        return total / tf.cast(k, tf.float32)
+        return total / tf.cast(n_steps, tf.float32)
 
-    def _distributed_chunk(self, data, idx, step0):
+    def _distributed_chunk(self, data, idx, step0, n_steps):
         """One step per call through ``strategy.run`` (replicas split each batch)."""
         losses = []
-        for s in range(idx.shape[0]):
+        for s in range(int(n_steps)):
             batch = {name: tf.gather(col, idx[s]) for name, col in data.items()}
             dist = self.strategy.experimental_distribute_values_from_function(
                 lambda ctx, b=batch: {k: tf.split(v, ctx.num_replicas_in_sync)[ctx.replica_id_in_sync_group]
@@ -145,7 +147,12 @@ class Trainer:
         start = time.perf_counter()
         losses = []
         for block in chunks(plan, self.steps_per_execution):
-            loss = run_chunk(data, tf.constant(block), tf.constant(self.global_step, tf.int32))
+            if self.before_chunk is not None:
+                self.before_chunk()
+            padded = np.zeros((self.steps_per_execution, block.shape[1]), np.int32)
+            padded[: len(block)] = block
+            loss = run_chunk(data, tf.constant(padded), tf.constant(self.global_step, tf.int32),
+                             tf.constant(len(block), tf.int32))
             losses.append((float(loss), len(block)))
             self.global_step += len(block)
             bar.update(len(block))
@@ -154,8 +161,8 @@ class Trainer:
         bar.close()
         mean_loss = sum(l * n for l, n in losses) / sum(n for _, n in losses)
         if not np.isfinite(mean_loss):
-            raise FloatingPointError(f"training loss became {mean_loss} in epoch {epoch + 1}; "
-                                     "lower trainer.learning_rate")
+            raise MatchkitError(f"training diverged: the loss became {mean_loss} in epoch {epoch + 1}; "
+                                "lower trainer.learning_rate")
         return {"epoch": epoch + 1, "loss": mean_loss, "seconds": seconds}
 
 

@@ -1,0 +1,1 @@
+"""Hydra configs of matchkit-movielens, on the search path as ``pkg://matchkit_movielens.conf``."""
