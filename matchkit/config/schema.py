@@ -123,6 +123,46 @@ class DSSMConfig(ModelConfig):
     hist_negatives: int = 0  # each row's H most recent history items as extra negatives of that row
 
 
+@dataclass
+class YoutubeDNNConfig(ModelConfig):
+    name: str = "youtubednn"
+    user_dnn_units: List[int] = field(default_factory=lambda: [64, 32])  # last = the item id embedding_dim
+    activation: str = "relu"
+    output_activation: Optional[str] = "linear"
+    dropout: float = 0.0
+    use_bn: bool = False
+    l2_reg_embedding: float = 0.0
+    l2_reg_dnn: float = 0.0
+    l2_normalize: bool = True
+    temperature: float = 0.05
+    logq_correction: bool = True
+    remove_accidental_hits: bool = True
+
+
+@dataclass
+class NCFConfig(ModelConfig):
+    name: str = "ncf"
+    gmf_dim: int = 32
+    mlp_units: List[int] = field(default_factory=lambda: [64, 32])
+    activation: str = "relu"
+    output_activation: Optional[str] = "linear"
+    dropout: float = 0.0
+    use_bn: bool = False
+    l2_reg_embedding: float = 0.0
+    l2_reg_dnn: float = 0.0
+    temperature: float = 1.0
+
+
+@dataclass
+class FMConfig(ModelConfig):
+    name: str = "fm"
+    l2_normalize: bool = True
+    temperature: float = 0.05
+    l2_reg_embedding: float = 0.0
+    logq_correction: bool = True
+    remove_accidental_hits: bool = True
+
+
 # ---- sampler/ --------------------------------------------------------------------------------
 @dataclass
 class SamplerConfig:
@@ -208,7 +248,7 @@ class MatchkitConfig:
 
 GROUP_SCHEMAS: dict[str, dict[str, type]] = {
     "dataset": {"ml1m": ML1MConfig, "synthetic": SyntheticConfig, "tabular": TabularConfig},
-    "model": {"dssm": DSSMConfig},
+    "model": {"dssm": DSSMConfig, "youtubednn": YoutubeDNNConfig, "ncf": NCFConfig, "fm": FMConfig},
     "sampler": {
         "inbatch": InBatchSamplerConfig,
         "uniform": UniformSamplerConfig,

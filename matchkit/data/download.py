@@ -133,3 +133,30 @@ def extract_zip(archive: str | os.PathLike, dest: str | os.PathLike, member_root
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+def ensure_release(folder: str | os.PathLike, files: list[str], *, url: str, archive: str | os.PathLike,
+                   release: str, download: bool, sha256: str | None = None, md5: str | None = None,
+                   how_to_point: str = "") -> Path:
+    """``folder`` holding every name in ``files``, downloading and unpacking ``url`` first if needed.
+
+    ``release`` is the archive's top folder (e.g. ``ml-1m``) and the name used in messages. Missing files
+    with ``download=False``, a failed or corrupt download, or an archive lacking a file raise
+    :class:`DataError` naming the folder, the files, and ``how_to_point`` (how to set another data root).
+    """
+    folder = Path(folder)
+    listed = ", ".join(files)
+    missing = [f for f in files if not (folder / f).is_file()]
+    if not missing:
+        return folder
+    if not download:
+        raise DataError(f"MovieLens {release} files missing from {folder}: {', '.join(missing)} (it needs "
+                        f"{listed}). Place them there, {how_to_point}, or set dataset.download=true to "
+                        "fetch them from GroupLens")
+    fetched = fetch(url, archive, sha256, md5=md5, manual_dir=folder)
+    extract_zip(fetched, folder, member_root=release)
+    still = [f for f in files if not (folder / f).is_file()]
+    if still:
+        raise DataError(f"{fetched} does not contain {release}/{still[0]}; delete {fetched} and run again, "
+                        f"or place {listed} by hand in {folder}")
+    return folder

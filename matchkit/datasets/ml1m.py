@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matchkit.data.download import extract_zip, fetch
+from matchkit.data.download import ensure_release
 from matchkit.data.encode import make_table
 from matchkit.data.table import InteractionTable
 from matchkit.datasets import DATASETS
@@ -68,22 +68,10 @@ class ML1M:
 
     def ensure_files(self) -> Path:
         """The folder holding the three files, downloading them first if needed and allowed."""
-        missing = [f for f in FILES if not (self.folder / f).is_file()]
-        if not missing:
-            return self.folder
-        if not self.download:
-            raise DataError(
-                f"MovieLens-1M files missing from {self.folder}: {', '.join(missing)} (it needs users.dat, "
-                "ratings.dat and movies.dat). Place them there, point the data root at the folder that "
-                "holds ml-1m/ (env var MATCHKIT_DATA or config key dataset.data_dir), or set "
-                "dataset.download=true to fetch them from GroupLens")
-        archive = fetch(self.url, self.root / "ml-1m.zip", self.sha256, md5=self.md5, manual_dir=self.folder)
-        extract_zip(archive, self.folder, member_root="ml-1m")
-        still = [f for f in FILES if not (self.folder / f).is_file()]
-        if still:
-            raise DataError(f"{archive} does not contain ml-1m/{still[0]}; delete {archive} and run again, "
-                            f"or place users.dat, ratings.dat and movies.dat by hand in {self.folder}")
-        return self.folder
+        return ensure_release(self.folder, FILES, url=self.url, archive=self.root / "ml-1m.zip", release="ml-1m",
+                              download=self.download, sha256=self.sha256, md5=self.md5,
+                              how_to_point="point the data root at the folder that holds ml-1m/ (env var "
+                                           "MATCHKIT_DATA or config key dataset.data_dir)")
 
     def data_files(self) -> list[Path]:
         """The files :meth:`load` reads (for the run record's checksums)."""

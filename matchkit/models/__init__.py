@@ -11,6 +11,7 @@ from matchkit.registry import Registry
 MODELS = Registry("model", __doc__)
 
 from matchkit.models import dssm  # noqa: E402,F401  (registers "dssm")
+from matchkit.models import fm, ncf, youtubednn  # noqa: E402,F401  (register "fm", "ncf", "youtubednn")
 from matchkit.models.base import ModelContext, RetrievalModel  # noqa: E402
 
 __all__ = ["MODELS", "ModelContext", "RetrievalModel"]

@@ -9,7 +9,7 @@ import pytest
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("experiment", ["dssm_ml1m", "dssm_ml1m_fast"])
+@pytest.mark.parametrize("experiment", ["dssm_ml1m", "youtubednn_ml1m", "fm_ml1m"])
 def test_experiment_runs_one_epoch_on_real_data(experiment, ml1m_data_root, tmp_path):
     run_dir = tmp_path / "run"
     env = {**os.environ, "MATCHKIT_DATA": str(ml1m_data_root)}

@@ -45,16 +45,28 @@ def test_every_experiment_composes(experiment):
     OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
 
 
-def test_dssm_ml1m_holds_the_design_setup():
-    cfg = composed(["+experiment=dssm_ml1m"])
+def test_dssm_ml1m_reference_holds_the_design_setup():
+    cfg = composed(["+experiment=dssm_ml1m_reference"])
     assert cfg.dataset.name == "ml1m" and cfg.sampler.name == "inbatch"
     assert list(cfg.model.user_dnn_units) == [128, 64, 32] and list(cfg.model.item_dnn_units) == [64, 32]
-    assert cfg.model.temperature == 0.05 and cfg.model.logq_correction
+    assert cfg.model.temperature == 0.05 and cfg.model.logq_correction and cfg.model.output_activation is None
+    assert (cfg.trainer.optimizer, cfg.trainer.batch_size, cfg.trainer.epochs) == ("adam", 256, 20)
     user = {f["name"]: f for f in OmegaConf.to_container(cfg.features.user, resolve=True)}
     assert [user[n]["embedding_dim"] for n in ("user_id", "gender", "age", "occupation", "zip")] == [16] * 5
     assert user["hist_movie_id"]["maxlen"] == 50 and user["hist_movie_id"]["embedding_name"] == "movie_id"
     assert user["hist_genres"]["combiner"] == "mean" and user["hist_genres"]["length_name"] == "hist_len"
     assert [f["name"] for f in cfg.features.item] == ["movie_id", "genres"]
+
+
+def test_dssm_ml1m_differs_from_the_reference_only_by_its_validated_choices():
+    reference = OmegaConf.to_container(composed(["+experiment=dssm_ml1m_reference"]), resolve=True)
+    tuned = OmegaConf.to_container(composed(["+experiment=dssm_ml1m"]), resolve=True)
+    assert tuned["samples"]["seq_len"] == 3 and tuned["model"]["output_activation"] == "linear"
+    for part in (reference, tuned):
+        part["samples"].pop("seq_len"), part["model"].pop("output_activation")
+        for f in part["features"]["user"]:
+            f.pop("maxlen", None)
+    assert tuned == reference
 
 
 @pytest.mark.parametrize("override,message", [

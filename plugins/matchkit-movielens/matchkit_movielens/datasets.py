@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from matchkit.data.download import extract_zip, fetch
+from matchkit.data.download import ensure_release
 from matchkit.data.table import InteractionTable
 from matchkit.datasets import DATASETS
 from matchkit.datasets.ml1m import data_root
 from matchkit.datasets.tabular import Tabular
-from matchkit.errors import ConfigError, DataError
+from matchkit.errors import ConfigError
 
 BASE_URL = "https://files.grouplens.org/datasets/movielens"
 FILES = ("ratings.csv", "movies.csv")
@@ -62,21 +62,10 @@ class MovieLensCSV:
 
     def ensure_files(self) -> Path:
         """The folder holding ``ratings.csv`` and ``movies.csv``, downloading them first if needed and allowed."""
-        missing = [f for f in FILES if not (self.folder / f).is_file()]
-        if not missing:
-            return self.folder
-        if not self.download:
-            raise DataError(
-                f"MovieLens {self.RELEASE} files missing from {self.folder}: {', '.join(missing)}. Place "
-                f"ratings.csv and movies.csv there, point the data root at the folder that holds {self.RELEASE}/ "
-                "(env var MATCHKIT_DATA or dataset.data_dir), or set dataset.download=true")
-        archive = fetch(self.url, self.root / f"{self.RELEASE}.zip", None, md5=self.md5, manual_dir=self.folder)
-        extract_zip(archive, self.folder, member_root=self.RELEASE)
-        still = [f for f in FILES if not (self.folder / f).is_file()]
-        if still:
-            raise DataError(f"{archive} does not contain {self.RELEASE}/{still[0]}; delete {archive} and run "
-                            f"again, or place ratings.csv and movies.csv by hand in {self.folder}")
-        return self.folder
+        return ensure_release(self.folder, FILES, url=self.url, archive=self.root / f"{self.RELEASE}.zip",
+                              release=self.RELEASE, download=self.download, md5=self.md5,
+                              how_to_point=f"point the data root at the folder that holds {self.RELEASE}/ "
+                                           "(env var MATCHKIT_DATA or dataset.data_dir)")
 
     def load(self) -> InteractionTable:
         self.ensure_files()
