@@ -21,7 +21,8 @@ from matchkit.config import register_configs
 GROUPS = ("dataset", "features", "model", "sampler", "trainer", "eval", "experiment", "hparams_search")
 STANDALONE = ("dataset", "model", "sampler", "trainer", "eval")
 # constructing these reads no file, but they refuse to be built without one named
-NEEDS = {"dataset=tabular": ["dataset.interactions=interactions.csv"]}
+NEEDS = {"dataset=tabular": ["dataset.interactions=interactions.csv"],
+         "model=fm": ["features=movielens_dim32"]}  # fm sums a side's embeddings: one width
 VOCAB = 50
 
 
