@@ -1,6 +1,5 @@
 """DSSM builds from its config, learns on synthetic data, and its towers reload with safe loading."""
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -50,17 +49,9 @@ def test_towers_output_unit_vectors_of_one_width(trained):
     np.testing.assert_allclose(np.linalg.norm(arrays["item_emb"], axis=1), 1.0, rtol=1e-5)
 
 
-def test_towers_reload_with_safe_loading_and_give_the_same_embeddings(trained, tmp_path):
+def test_towers_reload_with_safe_loading_and_give_the_same_embeddings(trained, tmp_path, zoo):
     table, samples, model, *_ = trained
-    ids = np.arange(1, table.n_items + 1, dtype=np.int32)
-    for name, tower, feed in (
-        ("item", model.item_tower, model.item_inputs_for(ids)),
-        ("user", model.user_tower, {k: samples.test[k] for k in model.user_input_names}),
-    ):
-        path = tmp_path / f"{name}.keras"
-        tower.save(path)
-        loaded = keras.saving.load_model(path, safe_mode=True)
-        np.testing.assert_allclose(loaded(feed), tower(feed), atol=1e-6)
+    zoo.assert_towers_reload(model, table, samples, tmp_path)
 
 
 @pytest.mark.parametrize("sampler", ["uniform", "frequency", "adaptive"])
