@@ -106,16 +106,22 @@ class ModelConfig:
 
 
 @dataclass
-class DSSMConfig(ModelConfig):
-    name: str = "dssm"
-    user_dnn_units: List[int] = field(default_factory=lambda: [128, 64, 32])
-    item_dnn_units: List[int] = field(default_factory=lambda: [64, 32])
+class DNNModelConfig(ModelConfig):
+    """Fields shared by the models whose towers are DNNs over embedded feature columns."""
+
     activation: str = "relu"
     output_activation: Optional[str] = None  # None: same as activation (DeepMatch); "linear" for signed vectors
     dropout: float = 0.0
     use_bn: bool = False
     l2_reg_embedding: float = 0.0
     l2_reg_dnn: float = 0.0
+
+
+@dataclass
+class DSSMConfig(DNNModelConfig):
+    name: str = "dssm"
+    user_dnn_units: List[int] = field(default_factory=lambda: [128, 64, 32])
+    item_dnn_units: List[int] = field(default_factory=lambda: [64, 32])
     temperature: float = 0.05
     loss_type: str = "softmax"  # softmax | logistic
     logq_correction: bool = True
@@ -124,15 +130,10 @@ class DSSMConfig(ModelConfig):
 
 
 @dataclass
-class YoutubeDNNConfig(ModelConfig):
+class YoutubeDNNConfig(DNNModelConfig):
     name: str = "youtubednn"
     user_dnn_units: List[int] = field(default_factory=lambda: [64, 32])  # last = the item id embedding_dim
-    activation: str = "relu"
     output_activation: Optional[str] = "linear"
-    dropout: float = 0.0
-    use_bn: bool = False
-    l2_reg_embedding: float = 0.0
-    l2_reg_dnn: float = 0.0
     l2_normalize: bool = True
     temperature: float = 0.05
     logq_correction: bool = True
@@ -140,16 +141,11 @@ class YoutubeDNNConfig(ModelConfig):
 
 
 @dataclass
-class NCFConfig(ModelConfig):
+class NCFConfig(DNNModelConfig):
     name: str = "ncf"
     gmf_dim: int = 32
     mlp_units: List[int] = field(default_factory=lambda: [64, 32])
-    activation: str = "relu"
     output_activation: Optional[str] = "linear"
-    dropout: float = 0.0
-    use_bn: bool = False
-    l2_reg_embedding: float = 0.0
-    l2_reg_dnn: float = 0.0
     temperature: float = 1.0
 
 
