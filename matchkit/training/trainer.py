@@ -90,11 +90,12 @@ class Trainer:
         ``data``: name -> ``[n_rows, ...]``. ``idx`` always has ``k = steps_per_execution`` rows (the last
         block of an epoch is padded) so the loop compiles once. Returns the mean loss of the steps run.
         """
-        total = tf.constant(0.0)
-        for s in tf.range(n_steps):
+        total, s = tf.constant(0.0), tf.constant(0)
+        while s < n_steps:  # not `for s in tf.range(n_steps)`: XLA would compile once per distinct n_steps
             batch = {name: tf.gather(col, idx[s]) for name, col in data.items()}
             seed = tf.stack([tf.constant(self.seed, tf.int32), step0 + s])
             total += self._step(batch, seed)
+            s += 1
         return total / tf.cast(n_steps, tf.float32)
 
     def _distributed_chunk(self, data, idx, step0, n_steps):
