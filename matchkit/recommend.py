@@ -54,8 +54,9 @@ class Export:
         ptr = self.users["seen_ptr"]
         return self.users["seen_items"][ptr[row]:ptr[row + 1]]
 
-    def user_vector(self, row: int) -> np.ndarray:
-        """float32 ``[D]``: the exported user tower on the user's latest features."""
+    def user_vectors(self, row: int) -> np.ndarray:
+        """float32 ``[K, D]``: the exported user tower on the user's latest features (``K`` interests;
+        1 for a single-vector model)."""
         if self._tower is None:
             self._tower = load_tower(self.run_dir / "user_tower.keras")
         feed = {}
@@ -65,11 +66,15 @@ class Export:
                 raise DataError(f"{self.run_dir / 'users.npz'} lacks the user-tower input '{name}'; re-export "
                                 "the run (trainer.resume=true in the same hydra.run.dir)")
             feed[name] = self.users[key][row:row + 1]
-        return np.asarray(self._tower(feed, training=False), dtype=np.float32)[0]
+        vectors = np.asarray(self._tower(feed, training=False), dtype=np.float32)[0]
+        return vectors.reshape(-1, vectors.shape[-1])
 
-    def search(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(scores, rows)`` of the ``n`` best items by the index (rows of ``item_embeddings.npz``)."""
+    def search(self, vectors: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(scores, rows)`` of the ``n`` best items by the index (rows of ``item_embeddings.npz``) for
+        user vectors ``[K, D]``; with several interests each is searched and the results merged by max."""
         import faiss
+
+        from matchkit.evaluation.topk import faiss_search
 
         if self._index is None:
             self._index = faiss.read_index(str(self.run_dir / "items.faiss"))
@@ -77,7 +82,7 @@ class Export:
         params = None
         if hasattr(self._index, "hnsw"):  # search wide enough to return n results
             params = faiss.SearchParametersHNSW(efSearch=max(n, self._index.hnsw.efSearch))
-        scores, rows = self._index.search(vector[None, :].astype(np.float32), n, params=params)
+        scores, rows = faiss_search(self._index, vectors[None], n, params=params)
         return scores[0], rows[0]
 
 
@@ -111,12 +116,12 @@ def recommend(run_dir: str | os.PathLike, user, k: int = 10, include_seen: bool 
     if k > n_items - len(seen):
         raise ConfigError(f"--k={k} but only {n_items - len(seen)} items are left for user {user} "
                           f"({n_items} items, {len(seen)} seen); lower --k or pass --include-seen")
-    vector = export.user_vector(row)
-    scores, rows = export.search(vector, k + len(seen))
+    vectors = export.user_vectors(row)
+    scores, rows = export.search(vectors, k + len(seen))
     keep = [(s, r) for s, r in zip(scores.tolist(), rows.tolist())
             if r >= 0 and int(export.item_ids[r]) not in seen][:k]
     if len(keep) < k:  # an approximate index came back short: rank exactly
-        exact = export.item_emb @ vector
+        exact = (export.item_emb @ vectors.T).max(axis=1)
         order = np.argsort(-exact, kind="stable")
         keep = [(float(exact[r]), int(r)) for r in order if int(export.item_ids[r]) not in seen][:k]
     return [{"rank": i + 1, "item": export.item_raw[r].item(), "score": float(s), "title": export.titles[r].item()}

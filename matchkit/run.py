@@ -48,7 +48,7 @@ def load_data(cfg: DictConfig, dataset=None, progress: bool = False):
         table = dataset.load()
         next_stage()
         samples = build_samples(table, seq_len=s.seq_len, hist_features=tuple(s.hist_features), valid=s.valid,
-                                negsample=s.negsample, seed=cfg.seed)
+                                negsample=s.negsample, seed=cfg.seed, short_len=s.short_len)
         next_stage()
     return table, samples
 
@@ -160,7 +160,8 @@ def run(cfg: DictConfig) -> float:
         next_stage()
         if cfg.export.enabled:
             export_run(out, model, arrays, table, index=cfg.export.index, hnsw_m=cfg.export.hnsw_m,
-                       seq_len=cfg.samples.seq_len, hist_features=tuple(cfg.samples.hist_features))
+                       seq_len=cfg.samples.seq_len, hist_features=tuple(cfg.samples.hist_features),
+                       short_len=cfg.samples.short_len)
         next_stage()
     epoch_seconds = [h["seconds"] for h in history]
     metrics.update({

@@ -32,6 +32,7 @@ RANGES: dict[str, tuple[float, bool, type]] = {
     "trainer.early_stopping.patience": (0, True, int),
     "samples.seq_len": (0, False, int),
     "samples.negsample": (0, True, int),
+    "samples.short_len": (0, True, int),
     "model.temperature": (0, False, float),
     "sampler.num_sampled": (0, False, int),
     "eval.batch_size": (0, False, int),

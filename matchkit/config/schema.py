@@ -88,6 +88,7 @@ class SamplesConfig:
     hist_features: List[str] = field(default_factory=lambda: ["movie_id", "genres"])
     valid: bool = False
     negsample: int = 0
+    short_len: int = 0  # > 0: also split histories into short_* (most recent) and long_* columns (SDM)
 
 
 # ---- features/ -------------------------------------------------------------------------------
@@ -141,6 +142,19 @@ class YoutubeDNNConfig(DNNModelConfig):
 
 
 @dataclass
+class SDMConfig(ModelConfig):
+    name: str = "sdm"
+    num_heads: int = 2  # self-attention heads over the short-term LSTM outputs; must divide the item dim
+    activation: str = "tanh"
+    dropout: float = 0.0
+    l2_reg_embedding: float = 0.0
+    l2_normalize: bool = True
+    temperature: float = 0.05
+    logq_correction: bool = True
+    remove_accidental_hits: bool = True
+
+
+@dataclass
 class NCFConfig(DNNModelConfig):
     name: str = "ncf"
     gmf_dim: int = 32
@@ -157,6 +171,39 @@ class FMConfig(ModelConfig):
     l2_reg_embedding: float = 0.0
     logq_correction: bool = True
     remove_accidental_hits: bool = True
+
+
+@dataclass
+class MultiInterestConfig(ModelConfig):
+    """Fields shared by the models with several vectors per user (matchkit/models/multi_interest.py)."""
+
+    n_interests: int = 4
+    dynamic_interests: bool = False  # MIND's per-user K = max(1, min(K, floor(log2(history length))))
+    user_dnn_units: List[int] = field(default_factory=lambda: [64, 32])  # last = the item id embedding_dim
+    activation: str = "relu"
+    label_attention_pow: float = 1.0
+    hard_attention: bool = False
+    l2_normalize: bool = True
+    temperature: float = 0.05
+    logq_correction: bool = True
+    remove_accidental_hits: bool = True
+    l2_reg_embedding: float = 0.0
+
+
+@dataclass
+class MINDConfig(MultiInterestConfig):
+    name: str = "mind"
+    routing_iterations: int = 3
+    label_attention_pow: float = 20.0
+
+
+@dataclass
+class ComiRecConfig(MultiInterestConfig):
+    name: str = "comirec"
+    extractor: str = "sa"  # sa (self-attention) | dr (dynamic routing)
+    attention_units: Optional[int] = None  # ComiRec-SA hidden width; None: 4 x the embedding_dim
+    routing_iterations: int = 3
+    hard_attention: bool = True
 
 
 # ---- sampler/ --------------------------------------------------------------------------------
@@ -244,7 +291,8 @@ class MatchkitConfig:
 
 GROUP_SCHEMAS: dict[str, dict[str, type]] = {
     "dataset": {"ml1m": ML1MConfig, "synthetic": SyntheticConfig, "tabular": TabularConfig},
-    "model": {"dssm": DSSMConfig, "youtubednn": YoutubeDNNConfig, "ncf": NCFConfig, "fm": FMConfig},
+    "model": {"dssm": DSSMConfig, "youtubednn": YoutubeDNNConfig, "ncf": NCFConfig, "fm": FMConfig,
+              "sdm": SDMConfig, "mind": MINDConfig, "comirec": ComiRecConfig},
     "sampler": {
         "inbatch": InBatchSamplerConfig,
         "uniform": UniformSamplerConfig,
@@ -255,7 +303,10 @@ GROUP_SCHEMAS: dict[str, dict[str, type]] = {
 
 
 def register_configs() -> None:
-    """Store the schemas in Hydra's ConfigStore (idempotent)."""
+    """Store the schemas in Hydra's ConfigStore and register matchkit's resolvers (idempotent)."""
+    from matchkit.config.resolvers import register_resolvers
+
+    register_resolvers()
     cs = ConfigStore.instance()
     cs.store(name="matchkit_schema", node=MatchkitConfig)
     for group, nodes in GROUP_SCHEMAS.items():

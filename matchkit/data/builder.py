@@ -4,6 +4,9 @@ For each user, interactions are stably sorted by timestamp (ties keep table orde
 yields a row whose target is item ``i`` and whose history is items ``i-1, i-2, ...`` (most recent first),
 cut to ``seq_len`` and 0-padded. The last position is the user's test row; with ``valid=True`` the one
 before it is the validation row; the earlier positions are training rows.
+
+With ``short_len > 0`` (SDM's layout) each row's history is also split into its ``short_len`` most recent
+items (``short_<f>``) and the older ones (``long_<f>``), see :func:`split_histories`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from matchkit.errors import ConfigError
 
 def build_samples(table: InteractionTable, seq_len: int = 50,
                   hist_features: Sequence[str] = ("movie_id", "genres"), valid: bool = False,
-                  negsample: int = 0, seed: int = 0) -> SampleSet:
+                  negsample: int = 0, seed: int = 0, short_len: int = 0) -> SampleSet:
     """Build train / test (/ valid) samples from ``table``.
 
     Args:
@@ -30,18 +33,22 @@ def build_samples(table: InteractionTable, seq_len: int = 50,
         negsample: negative rows added after each training positive (label 0, same user and history
             columns, target drawn uniformly from the items the user never interacted with).
         seed: seed of the negative sampling.
+        short_len: with ``short_len > 0`` (``< seq_len``), also split each history into a short-term and
+            a long-term part (SDM), see :func:`split_histories`.
 
     Returns:
         A :class:`SampleSet`. Each split has, for ``n`` rows: every user feature ``[n]`` (of the row's
         user), every item feature ``[n]`` or ``[n, m]`` (of the row's target, whose id is under
         ``table.item_col``), ``hist_<f>`` int32 ``[n, seq_len]`` (``[n, seq_len, m]`` for a multi-valued
-        ``f``), ``hist_len`` int32 ``[n]`` = ``min(i, seq_len)``, and ``label`` float32 ``[n]``.
+        ``f``), ``hist_len`` int32 ``[n]`` = ``min(i, seq_len)``, and ``label`` float32 ``[n]``. With
+        ``short_len``, also ``short_<f>`` ``[n, short_len(, m)]``, ``long_<f>`` ``[n, seq_len - short_len(, m)]``,
+        ``short_hist_len`` and ``long_hist_len`` int32 ``[n]`` (see :func:`split_histories`).
         Training rows are grouped by user (ascending code), then by position, each positive followed by
         its negatives. Users with ``k`` interactions give ``k - 1`` rows in all (none when ``k == 1``).
         ``seen`` holds the distinct (user, item) pairs of all but each user's last interaction, sorted;
         ``seen_valid`` the same without the last two (when ``valid``).
     """
-    _check_args(table, seq_len, hist_features, negsample)
+    _check_args(table, seq_len, hist_features, negsample, short_len)
     order = np.lexsort((table.timestamps, table.users))
     users = table.users[order].astype(np.int64)
     items = table.items[order]
@@ -52,7 +59,8 @@ def build_samples(table: InteractionTable, seq_len: int = 50,
     n_held = 2 if valid else 1
 
     windows = _history_windows(table, users, items, seq_len, tuple(hist_features))
-    make = dict(table=table, users=users, items=items, pos=pos, windows=windows, seq_len=seq_len)
+    make = dict(table=table, users=users, items=items, pos=pos, windows=windows, seq_len=seq_len,
+                short_len=short_len, hist_features=tuple(hist_features))
     train_at = np.flatnonzero((pos >= 1) & (pos <= last - n_held))
     train = _split(**make, at=train_at, negatives=_negatives(table, users, items, train_at, negsample, seed))
     test = _split(**make, at=np.flatnonzero((pos >= 1) & (pos == last)))
@@ -64,9 +72,10 @@ def build_samples(table: InteractionTable, seq_len: int = 50,
     return SampleSet(train=train, test=test, valid=val, seen=seen, seen_valid=seen_valid)
 
 
-def _check_args(table: InteractionTable, seq_len, hist_features, negsample) -> None:
+def _check_args(table: InteractionTable, seq_len, hist_features, negsample, short_len) -> None:
     if not isinstance(seq_len, (int, np.integer)) or isinstance(seq_len, bool) or seq_len <= 0:
         raise ConfigError(f"samples.seq_len must be a positive integer, received seq_len={seq_len!r}")
+    check_short_len(short_len, seq_len)
     if not isinstance(negsample, (int, np.integer)) or isinstance(negsample, bool) or negsample < 0:
         raise ConfigError(f"samples.negsample must be an integer >= 0, received negsample={negsample!r}")
     if isinstance(hist_features, str):
@@ -78,6 +87,39 @@ def _check_args(table: InteractionTable, seq_len, hist_features, negsample) -> N
     clash = set(table.user_features) & set(table.item_features)
     if clash:
         raise ConfigError(f"feature {sorted(clash)[0]!r} is both a user and an item feature; rename one")
+
+
+def check_short_len(short_len, seq_len: int) -> None:
+    """``short_len`` must be an integer in ``[0, seq_len)``; else :class:`ConfigError` naming ``samples.short_len``."""
+    if (not isinstance(short_len, (int, np.integer)) or isinstance(short_len, bool)
+            or not 0 <= short_len < seq_len):
+        raise ConfigError(f"samples.short_len must be an integer >= 0 and < samples.seq_len ({seq_len}), "
+                          f"received short_len={short_len!r}; the long-term history holds seq_len - short_len items")
+
+
+def split_histories(columns: dict[str, np.ndarray], short_len: int, hist_features: Sequence[str],
+                    seq_len: int) -> dict[str, np.ndarray]:
+    """SDM's short / long-term columns of rows whose ``hist_<f>`` ``[n, seq_len(, m)]`` and ``hist_len``
+    ``[n]`` are in ``columns`` (most recent first); ``{}`` when ``short_len == 0``.
+
+    Returns, per history feature ``f``: ``short_<f>`` ``[n, short_len(, m)]`` = ``hist_<f>[:, :short_len]``
+    (the ``short_len`` most recent items), ``long_<f>`` ``[n, seq_len - short_len(, m)]`` =
+    ``hist_<f>[:, short_len:]`` (the items before those); and int32 ``[n]`` ``short_hist_len`` =
+    ``min(hist_len, short_len)``, ``long_hist_len`` = ``max(hist_len - short_len, 0)``. For example with
+    ``short_len=2``, history ``[7, 5, 3, 0]`` (``hist_len`` 3) gives short ``[7, 5]`` (2), long ``[3, 0]`` (1).
+    """
+    check_short_len(short_len, seq_len)
+    if short_len == 0:
+        return {}
+    out = {}
+    for f in hist_features:
+        hist = columns[f"hist_{f}"]
+        out[f"short_{f}"] = np.ascontiguousarray(hist[:, :short_len])
+        out[f"long_{f}"] = np.ascontiguousarray(hist[:, short_len:])
+    hist_len = columns["hist_len"]
+    out["short_hist_len"] = np.minimum(hist_len, short_len).astype(np.int32)
+    out["long_hist_len"] = np.maximum(hist_len - short_len, 0).astype(np.int32)
+    return out
 
 
 def _history_windows(table: InteractionTable, users: np.ndarray, items: np.ndarray, seq_len: int,
@@ -105,7 +147,7 @@ def _laid_size(users: np.ndarray, seq_len: int) -> int:
     return len(users) + seq_len * (int(users[-1]) + 1 if len(users) else 1)
 
 
-def _split(*, table: InteractionTable, users, items, pos, windows, seq_len, at,
+def _split(*, table: InteractionTable, users, items, pos, windows, seq_len, short_len, hist_features, at,
            negatives: np.ndarray | None = None) -> SampleSplit:
     """Columns for the rows whose targets are the sorted rows ``at``.
 
@@ -125,6 +167,7 @@ def _split(*, table: InteractionTable, users, items, pos, windows, seq_len, at,
     start = _laid_size(users, seq_len) - (at + seq_len * row_users)
     columns.update({name: np.ascontiguousarray(window[start]) for name, window in windows.items()})
     columns["hist_len"] = np.minimum(pos[at], seq_len).astype(np.int32)
+    columns.update(split_histories(columns, short_len, hist_features, seq_len))
     columns["label"] = label
     return SampleSplit(columns)
 

@@ -14,7 +14,10 @@ class SampleSplit:
     Columns: every user feature (gathered for the row's user), every item feature (gathered for the row's
     target item; the target id is under ``item_col``), ``hist_<f>`` int32 ``[n, seq_len]`` for each history
     feature ``f`` (most recent first, 0-padded), ``hist_len`` int32 ``[n]``, and ``label`` float32 ``[n]``
-    (1 for positives, 0 for sampled negatives; all ones when ``negsample == 0``).
+    (1 for positives, 0 for sampled negatives; all ones when ``negsample == 0``). When built with
+    ``short_len > 0`` (SDM), also ``short_<f>`` ``[n, short_len]`` (the ``short_len`` most recent history
+    items), ``long_<f>`` ``[n, seq_len - short_len]`` (the items before those), and int32 ``[n]``
+    ``short_hist_len`` / ``long_hist_len`` (their true lengths; see ``builder.split_histories``).
     """
 
     columns: dict[str, np.ndarray]

@@ -16,14 +16,14 @@ INDEX_KINDS = ("flat", "hnsw")
 
 
 def export_run(out_dir: str | Path, model, arrays: dict, table, index: str = "hnsw", hnsw_m: int = 32,
-               seq_len: int | None = None, hist_features=("movie_id", "genres")) -> dict:
+               seq_len: int | None = None, hist_features=("movie_id", "genres"), short_len: int = 0) -> dict:
     """Export into ``out_dir``; returns name -> path.
 
     Files: ``user_tower.keras``, ``item_tower.keras``; ``item_embeddings.npz`` (``ids`` encoded, ``raw_ids``
     original ids, ``embeddings`` ``[I, D]``, ``titles``); ``user_embeddings.npz`` (same for the evaluated
     users, from their test-time history); ``items.faiss`` (inner-product index whose row ``r`` is ``ids[r]``).
-    With ``seq_len`` (the history length of ``samples``), also ``users.npz`` for ``matchkit.recommend``:
-    ``raw_ids`` ``[U]``, ``codes``, ``input_<name>`` (each user-tower input as of the user's latest
+    With ``seq_len`` (the history length of ``samples``; ``short_len`` as ``samples.short_len``), also
+    ``users.npz`` for ``matchkit.recommend``: ``raw_ids`` ``[U]``, ``codes``, ``input_<name>`` (each user-tower input as of the user's latest
     interaction, see :func:`~matchkit.export.serving.latest_user_rows`), ``embeddings`` ``[U, D]`` (the user
     tower on those rows), and the seen items as CSR ``seen_ptr`` ``[U + 1]`` / ``seen_items`` (encoded ids).
     """
@@ -42,7 +42,8 @@ def export_run(out_dir: str | Path, model, arrays: dict, table, index: str = "hn
             np.savez(tmp, ids=ids, raw_ids=_raw_ids(table, col, ids), embeddings=arrays[f"{kind}_emb"], **extra)
         paths[f"{kind}_embeddings"] = out / f"{kind}_embeddings.npz"
     if seq_len is not None:
-        paths["users"] = _export_users(out / "users.npz", model, table, seq_len, hist_features)
+        paths["users"] = _export_users(out / "users.npz", model, table, seq_len, hist_features,
+                                        short_len=short_len)
     faiss_index = build_faiss_index(arrays["item_emb"], kind=index, hnsw_m=hnsw_m)
     with atomic_path(out / "items.faiss") as tmp:
         faiss.write_index(faiss_index, str(tmp))
@@ -63,8 +64,8 @@ def _titles(table, ids: np.ndarray) -> np.ndarray:
     return np.asarray(table.item_titles[ids]).astype(str)
 
 
-def _export_users(path: Path, model, table, seq_len: int, hist_features) -> Path:
-    codes, columns = latest_user_rows(table, seq_len, hist_features)
+def _export_users(path: Path, model, table, seq_len: int, hist_features, short_len: int = 0) -> Path:
+    codes, columns = latest_user_rows(table, seq_len, hist_features, short_len=short_len)
     inputs = {name: columns[name] for name in model.user_input_names}
     ptr, seen = seen_items(table, codes)
     with atomic_path(path) as tmp:

@@ -6,18 +6,22 @@ from typing import Sequence
 
 import numpy as np
 
+from matchkit.data.builder import check_short_len, split_histories
 from matchkit.data.table import InteractionTable
 
 
 def latest_user_rows(table: InteractionTable, seq_len: int,
-                     hist_features: Sequence[str] = ("movie_id", "genres")) -> tuple[np.ndarray, dict]:
+                     hist_features: Sequence[str] = ("movie_id", "genres"),
+                     short_len: int = 0) -> tuple[np.ndarray, dict]:
     """One row per user with at least one interaction: their features for a request made *now*.
 
     Returns ``(codes, columns)``: encoded user ids ``[U]`` (ascending) and, like a sample split, every
     user feature ``[U]``, ``hist_<f>`` ``[U, seq_len(, m)]`` over *all* of the user's interactions, most
     recent first (same order as :func:`matchkit.data.builder.build_samples`: by timestamp, ties in table
-    order), 0-padded, and ``hist_len`` ``[U]``. A test row differs only in holding out the last item.
+    order), 0-padded, and ``hist_len`` ``[U]``; with ``short_len > 0`` also the short / long-term columns of
+    :func:`~matchkit.data.builder.split_histories`. A test row differs only in holding out the last item.
     """
+    check_short_len(short_len, seq_len)
     order = np.lexsort((table.timestamps, table.users))
     items = table.items[order]
     counts = np.bincount(table.users, minlength=table.n_users + 1)
@@ -30,6 +34,7 @@ def latest_user_rows(table: InteractionTable, seq_len: int,
     for f in hist_features:
         columns[f"hist_{f}"] = hist if f == table.item_col else table.item_features[f][hist]
     columns["hist_len"] = lengths.astype(np.int32)
+    columns.update(split_histories(columns, short_len, hist_features, seq_len))
     return codes, columns
 
 

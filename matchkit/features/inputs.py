@@ -173,3 +173,22 @@ def concat_features(inputs: Mapping[str, Any], columns: Iterable[Any], tables: M
     if not tensors:
         raise ConfigError("concat_features: no feature columns given")
     return tensors[0] if len(tensors) == 1 else keras.layers.Concatenate(axis=-1)(tensors)
+
+
+def embed_sequences(inputs: Mapping[str, Any], columns: Iterable[Any], tables: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The varlen ``columns`` embedded per position, unpooled: ``(seq [B, L, sum of dims], lengths [B])``.
+
+    For models that read a history position by position (attention, routing). The columns must share
+    ``maxlen`` and ``length_name`` (the sample builder's ``hist_<f>`` columns and ``hist_len`` do).
+    """
+    columns = [c for c in columns if isinstance(c, VarLenSparseFeat)]
+    if not columns:
+        raise ConfigError("no sequence (varlen_sparse) feature among the columns; add a history such as "
+                          "hist_movie_id to features.user")
+    layout = {(c.maxlen, c.length_name) for c in columns}
+    if len(layout) != 1 or columns[0].length_name is None:
+        raise ConfigError("the sequence features must share one maxlen and one length_name (e.g. hist_len), "
+                          f"received {[(c.name, c.maxlen, c.length_name) for c in columns]}")
+    seqs = [tables[c.embedding_name](_ids(inputs, c)) for c in columns]
+    seq = seqs[0] if len(seqs) == 1 else keras.layers.Concatenate(axis=-1)(seqs)
+    return seq, _get_input(inputs, columns[0].length_name, columns[0])

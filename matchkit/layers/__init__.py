@@ -1,6 +1,14 @@
-"""Keras layers shared by the models (towers, normalisation)."""
+"""Keras layers shared by the models (towers, normalisation, multi-interest extraction)."""
 
+from matchkit.layers.capsule_routing import CapsuleRouting
 from matchkit.layers.dnn import DNN
+from matchkit.layers.interest_gate import InterestGate
+from matchkit.layers.interest_mask import InterestMask, ServingInterests
 from matchkit.layers.l2_normalize import L2Normalize
+from matchkit.layers.label_aware_attention import LabelAwareAttention
+from matchkit.layers.masked_self_attention import MaskedSelfAttention
+from matchkit.layers.query_attention import QueryAttentionPooling
+from matchkit.layers.self_attentive import SelfAttentiveInterests
 
-__all__ = ["DNN", "L2Normalize"]
+__all__ = ["CapsuleRouting", "DNN", "InterestGate", "InterestMask", "L2Normalize", "LabelAwareAttention",
+           "MaskedSelfAttention", "QueryAttentionPooling", "SelfAttentiveInterests", "ServingInterests"]

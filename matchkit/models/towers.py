@@ -11,7 +11,7 @@ import keras
 
 from matchkit.errors import ConfigError
 from matchkit.features.dense import DenseFeat
-from matchkit.features.inputs import embed_features
+from matchkit.features.inputs import build_inputs, embed_features
 from matchkit.layers import L2Normalize
 
 
@@ -44,13 +44,29 @@ def sum_of_embeddings(inputs: dict, columns, tables, side: str):
     return tensors[0] if len(tensors) == 1 else keras.layers.Add(name=f"{side}_factor_sum")(tensors)
 
 
-def softmax_step(model, loss, batch: dict, sampler, seed, training: bool):
+def item_id_tower(context, tables, normalize: bool, model_name: str) -> tuple[keras.Model, int]:
+    """``(tower, D)``: the item tower of models whose item vectors are rows of the item-id embedding table
+    (the softmax output layer): ``{item_col: int [B]} -> [B, D]``, L2-normalised if ``normalize``."""
+    id_columns = [c for c in context.item_columns if c.name == context.item_col]
+    if not id_columns:
+        raise ConfigError(f"{model_name} scores against the '{context.item_col}' embedding table: add that column "
+                          f"to features.item, received {[c.name for c in context.item_columns]}")
+    inputs = build_inputs(id_columns)
+    x = tables[id_columns[0].embedding_name](inputs[context.item_col])
+    return finish_tower("item_tower", inputs, x, normalize), id_columns[0].embedding_dim
+
+
+def softmax_step(model, loss, batch: dict, sampler, seed, training: bool, item_to_user=None):
     """Sampled (or in-batch) softmax loss of one batch for a two-tower ``model``: embeds the batch's users
     and positive items, records the positives with ``sampler``, draws its negatives and embeds them with
     ``model.item_tower`` (reusing the positives' vectors when the sampler is in-batch), then calls
-    ``loss`` (a :class:`~matchkit.losses.SampledSoftmaxLoss`)."""
-    user = model.user_tower(model.user_inputs(batch), training=training)
+    ``loss`` (a :class:`~matchkit.losses.SampledSoftmaxLoss`).
+
+    ``item_to_user(item [B, D]) -> [B, D]``: the user vectors given the positives' vectors (label-aware
+    models); default ``model.user_tower`` on the batch."""
     item = model.item_tower(model.item_inputs(batch), training=training)
+    user = (model.user_tower(model.user_inputs(batch), training=training) if item_to_user is None
+            else item_to_user(item))
     pos_ids = batch[model.item_col]
     sampler.update(pos_ids)
     neg_ids, neg_logq, pos_logq = sampler.sample(pos_ids, seed)

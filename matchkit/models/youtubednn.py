@@ -8,7 +8,7 @@ from matchkit.layers import DNN
 from matchkit.losses import SampledSoftmaxLoss
 from matchkit.models import MODELS
 from matchkit.models.base import ModelContext, RetrievalModel
-from matchkit.models.towers import finish_tower, softmax_step
+from matchkit.models.towers import finish_tower, item_id_tower, softmax_step
 
 
 @MODELS.register("youtubednn")
@@ -29,25 +29,17 @@ class YoutubeDNN(RetrievalModel):
                  output_activation="linear", dropout=0.0, use_bn=False, l2_reg_embedding=0.0, l2_reg_dnn=0.0,
                  l2_normalize=True, temperature=0.05, logq_correction=True, remove_accidental_hits=True):
         super().__init__(context)
-        id_columns = [c for c in context.item_columns if c.name == self.item_col]
-        if not id_columns:
-            raise ConfigError(f"youtubednn scores against the '{self.item_col}' embedding table: add that column "
-                              f"to features.item, received {[c.name for c in context.item_columns]}")
-        width = id_columns[0].embedding_dim
+        tables = EmbeddingTables(context.user_columns + context.item_columns, seed=context.seed,
+                                 l2_reg=l2_reg_embedding)
+        self.item_tower, width = item_id_tower(context, tables, l2_normalize, "youtubednn")
         if list(user_dnn_units)[-1:] != [width]:
             raise ConfigError(f"the last of model.user_dnn_units must equal the '{self.item_col}' embedding_dim "
                               f"({width}), received {list(user_dnn_units)}")
-        tables = EmbeddingTables(context.user_columns + context.item_columns, seed=context.seed,
-                                 l2_reg=l2_reg_embedding)
         inputs = build_inputs(context.user_columns)
         x = DNN(user_dnn_units, activation=activation, output_activation=output_activation, dropout=dropout,
                 use_bn=use_bn, l2_reg=l2_reg_dnn, seed=context.seed, name="user_tower_dnn")(
             concat_features(inputs, context.user_columns, tables))
         self.user_tower = finish_tower("user_tower", inputs, x, l2_normalize)
-        item_inputs = build_inputs(id_columns)
-        self.item_tower = finish_tower("item_tower", item_inputs,
-                                       tables[id_columns[0].embedding_name](item_inputs[self.item_col]),
-                                       l2_normalize)
         self.loss = SampledSoftmaxLoss(temperature, logq_correction=logq_correction,
                                        remove_accidental_hits=remove_accidental_hits)
 

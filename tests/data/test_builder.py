@@ -165,3 +165,46 @@ def test_single_interaction_users_give_no_rows():
     s = build_samples(table)
     assert len(s.train) == len(s.test) == 0 and s.seen.shape == (0, 2)
     assert s.train["hist_movie_id"].shape == (0, 50)
+
+
+@pytest.mark.parametrize("valid", [False, True])
+def test_short_long_split_is_a_slice_of_the_history(valid):
+    table = messy_table(seed=4)
+    hist = ("movie_id", "genres", "tags")
+    plain = build_samples(table, seq_len=6, hist_features=hist, valid=valid)
+    s = build_samples(table, seq_len=6, hist_features=hist, valid=valid, short_len=2)
+    for name in ("train", "test") + (("valid",) if valid else ()):
+        got, want = getattr(s, name), getattr(plain, name)
+        for col, values in want.columns.items():  # the other columns are unchanged
+            np.testing.assert_array_equal(got[col], values, err_msg=col)
+        for f in hist:
+            np.testing.assert_array_equal(got[f"short_{f}"], want[f"hist_{f}"][:, :2], err_msg=f)
+            np.testing.assert_array_equal(got[f"long_{f}"], want[f"hist_{f}"][:, 2:], err_msg=f)
+        n = want["hist_len"]
+        np.testing.assert_array_equal(got["short_hist_len"], np.minimum(n, 2))
+        np.testing.assert_array_equal(got["long_hist_len"], np.maximum(n - 2, 0))
+        assert got["short_hist_len"].dtype == got["long_hist_len"].dtype == np.int32
+        assert set(got.columns) - set(want.columns) == {f"{p}_{f}" for p in ("short", "long") for f in hist} | {
+            "short_hist_len", "long_hist_len"}
+    assert (s.train["hist_len"] == 1).any() and (s.train["long_hist_len"] == 0).any()  # shorter than short_len
+    assert s.train["long_tags"].shape[1:] == (4, 3)  # a multi-valued feature keeps its last axis
+
+
+def test_short_long_tiny_example_by_hand():
+    s = build_samples(tiny_table(), seq_len=3, short_len=1)
+    # user 1 order 1, 3, 2, 4. Train i=1: history [1] -> short [1] (1), long [0, 0] (0);
+    # i=2: history [3, 1] -> short [3] (1), long [1, 0] (1).
+    np.testing.assert_array_equal(s.train["short_movie_id"], [[1], [3]])
+    np.testing.assert_array_equal(s.train["long_movie_id"], [[0, 0], [1, 0]])
+    np.testing.assert_array_equal(s.train["short_hist_len"], [1, 1])
+    np.testing.assert_array_equal(s.train["long_hist_len"], [0, 1])
+    # test rows: user 1 history [2, 3, 1] (3) -> short [2], long [3, 1] (2); user 2 history [2] (1).
+    np.testing.assert_array_equal(s.test["long_genres"], [[2, 1], [0, 0]])
+    np.testing.assert_array_equal(s.test["long_hist_len"], [2, 0])
+
+
+@pytest.mark.parametrize("short_len", [3, 4, -1, 1.5, True])
+def test_short_len_must_be_below_seq_len(short_len):
+    with pytest.raises(ConfigError, match=rf"samples.short_len must be .* < samples.seq_len \(3\), "
+                                          rf"received short_len={short_len!r}"):
+        build_samples(tiny_table(), seq_len=3, short_len=short_len)

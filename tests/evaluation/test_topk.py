@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from matchkit.errors import ConfigError
-from matchkit.evaluation.topk import build_faiss_index, exact_topk, faiss_search
+from matchkit.evaluation.topk import build_faiss_index, exact_topk, faiss_search, merge_interests
 
 
 def random_data(users=57, items=203, dim=8, seed=0):
@@ -86,3 +86,38 @@ def test_faiss_item_ids_and_hnsw_recall():
     assert overlap > 0.9
     with pytest.raises(ConfigError, match="unknown faiss index kind 'ivf'"):
         build_faiss_index(items, "ivf")
+
+
+def multi_interest_data(users=31, interests=3, items=97, dim=6, seed=5):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((users, interests, dim), dtype=np.float32),
+            rng.standard_normal((items, dim), dtype=np.float32))
+
+
+def test_several_interests_score_an_item_by_the_best_one():
+    users, items = multi_interest_data()
+    best = (users @ items.T).max(axis=1)  # [U, I]
+    order = np.argsort(-best, axis=1, kind="stable")[:, :20]
+    scores, ids = exact_topk(users, items, 20, batch_size=7)
+    np.testing.assert_array_equal(ids, order)
+    np.testing.assert_allclose(scores, np.take_along_axis(best, order, 1), rtol=1e-6)
+    # one interest is the plain case
+    np.testing.assert_array_equal(exact_topk(users[:, :1], items, 20)[1], exact_topk(users[:, 0], items, 20)[1])
+
+
+def test_faiss_searches_every_interest_and_merges_by_max():
+    users, items = multi_interest_data()
+    index = build_faiss_index(items, kind="flat", item_ids=np.arange(100, 197))
+    scores, ids = faiss_search(index, users, 15)
+    want_scores, want_cols = exact_topk(users, items, 15)
+    np.testing.assert_array_equal(ids, want_cols + 100)
+    np.testing.assert_allclose(scores, want_scores, rtol=1e-5)
+    assert all(len(set(row)) == 15 for row in ids.tolist())  # an item found by two interests appears once
+
+
+def test_merge_interests_keeps_each_id_once_at_its_best_score():
+    scores = np.array([[0.9, 0.5, 0.1, 0.8, 0.7, 0.2]], np.float32)
+    ids = np.array([[4, 2, 7, 2, 4, -1]])  # two interests' results side by side; -1 = none
+    s, i = merge_interests(scores, ids, 4)
+    np.testing.assert_array_equal(i, [[4, 2, 7, -1]])
+    np.testing.assert_allclose(s, [[0.9, 0.8, 0.1, -np.inf]])

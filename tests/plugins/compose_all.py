@@ -22,7 +22,8 @@ GROUPS = ("dataset", "features", "model", "sampler", "trainer", "eval", "experim
 STANDALONE = ("dataset", "model", "sampler", "trainer", "eval")
 # constructing these reads no file, but they refuse to be built without one named
 NEEDS = {"dataset=tabular": ["dataset.interactions=interactions.csv"],
-         "model=fm": ["features=movielens_dim32"]}  # fm sums a side's embeddings: one width
+         "model=fm": ["features=movielens_dim32"],  # fm sums a side's embeddings: one width
+         "model=sdm": ["features=movielens_sdm", "samples.short_len=5"]}  # sdm reads short and long histories
 VOCAB = 50
 
 

@@ -1,0 +1,89 @@
+"""Multi-head self-attention over the valid positions of a short padded sequence, with residual and LayerNorm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from matchkit.errors import ConfigError
+from matchkit.layers.masked_softmax import masked_softmax
+from matchkit.pooling.sequence import valid_mask
+
+
+@keras.saving.register_keras_serializable(package="matchkit")
+class MaskedSelfAttention(keras.layers.Layer):
+    """``[B, L, D] -> [B, L, D]``: ``LayerNorm(x + MultiHead(x))``, each position attending only to the valid
+    positions (the first ``length``) of its row.
+
+    Per head ``h`` of width ``d = D / num_heads``: ``q, k, v = x W_q, x W_k, x W_v`` (one Dense ``D -> 3D``),
+    ``a[i, j] = softmax_j over valid j of <q_i, k_j> / sqrt(d)``, head output ``sum_j a[i, j] v_j``; the
+    heads are concatenated and projected by a Dense ``D -> D``. This is ``keras.layers.MultiHeadAttention``
+    with a key mask, written with broadcast products instead of batched matmuls: for the short sequences
+    it is meant for (SDM's session, ``L`` ~ 5) XLA on CPU runs those ~5x faster than ``B * heads`` tiny
+    matmuls.
+
+    Args:
+        num_heads: attention heads; must divide ``D``.
+        dropout: dropout rate of the attention weights (training only), in [0, 1).
+        seed: seed of the initialisers and the dropout.
+
+    Call args:
+        inputs: float ``[B, L, D]``.
+        lengths: optional int ``[B]`` or ``[B, 1]``; the first ``length`` positions are valid. None: all are.
+
+    Returns:
+        ``[B, L, D]``. Outputs at padded positions are finite but meaningless (mask them downstream); a row
+        with no valid position attends to nothing (``LayerNorm(x + bias)``), never NaN.
+    """
+
+    def __init__(self, num_heads: int = 2, dropout: float = 0.0, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(num_heads, bool) or not isinstance(num_heads, int) or num_heads <= 0:
+            raise ConfigError(f"num_heads should be a positive integer, received num_heads={num_heads!r}")
+        if not 0.0 <= float(dropout) < 1.0:
+            raise ConfigError(f"dropout should be in [0, 1), received dropout={dropout}")
+        self.num_heads = num_heads
+        self.dropout = float(dropout)
+        self.seed = seed
+        self.qkv = self.output_dense = None
+        self.norm = keras.layers.LayerNormalization(name="norm")
+        self.attention_dropout = keras.layers.Dropout(self.dropout, seed=seed, name="attention_dropout")
+
+    def build(self, inputs_shape, lengths_shape=None):
+        # Built explicitly (not lazily in call) so that a saved tower reloads its weights.
+        width = int(inputs_shape[-1])
+        if width % self.num_heads:
+            raise ConfigError(f"num_heads must divide the sequence width {width}, received num_heads={self.num_heads}")
+        init = keras.initializers.GlorotUniform
+        self.qkv = keras.layers.Dense(3 * width, kernel_initializer=init(seed=self.seed), name="qkv")
+        self.output_dense = keras.layers.Dense(
+            width, kernel_initializer=init(seed=None if self.seed is None else self.seed + 1), name="output")
+        self.qkv.build(tuple(inputs_shape))
+        self.output_dense.build(tuple(inputs_shape))
+        self.norm.build(tuple(inputs_shape))
+        self.built = True
+
+    def call(self, inputs: Any, lengths: Any = None, training: Any = None) -> Any:
+        batch, steps, width = ops.shape(inputs)[0], ops.shape(inputs)[1], inputs.shape[-1]
+        heads, head_width = self.num_heads, width // self.num_heads
+        qkv = ops.reshape(self.qkv(inputs), (batch, steps, 3, heads, head_width))
+        q, k, v = qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]  # [B, L, H, d]
+        k = ops.expand_dims(ops.transpose(k, (0, 2, 1, 3)), 1)  # [B, 1, H, L_key, d]
+        v = ops.expand_dims(ops.transpose(v, (0, 2, 1, 3)), 1)
+        scores = ops.sum(ops.expand_dims(q, 3) * k, axis=-1) / (head_width ** 0.5)  # [B, L_query, H, L_key]
+        valid = ops.reshape(valid_mask(inputs, lengths), (batch, 1, 1, steps))
+        weights = self.attention_dropout(masked_softmax(scores, valid), training=training)
+        attended = ops.sum(ops.expand_dims(weights, -1) * v, axis=3)  # [B, L_query, H, d]
+        attended = self.output_dense(ops.reshape(attended, (batch, steps, width)))
+        return self.norm(inputs + attended)
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> None:
+        return None
+
+    def compute_output_shape(self, inputs_shape, lengths_shape=None):
+        return tuple(inputs_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "num_heads": self.num_heads, "dropout": self.dropout, "seed": self.seed}
