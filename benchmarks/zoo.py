@@ -133,7 +133,9 @@ def rows(runs: dict[str, list[dict]]) -> tuple[list[str], list[str]]:
         epoch_text = str(epochs[0]) if len(epochs) == 1 else f"{epochs[0]}–{epochs[-1]}"
         per_epoch = statistics.median([s for r in group for s in r["metrics"]["epoch_seconds"]] or [float("nan")])
         train = statistics.fmean(r["metrics"]["train_seconds"] for r in group)
-        timing.append(f"| `{experiment}` | {epoch_text} | {per_epoch:.1f} | {train:.0f} | "
+        made = sorted(r["record"].get("created", "?")[:16].replace("T", " ") for r in group)
+        when = made[0] if made[0] == made[-1] else f"{made[0]} – {made[-1][11:] if made[0][:10] == made[-1][:10] else made[-1]}"
+        timing.append(f"| `{experiment}` | {epoch_text} | {per_epoch:.1f} | {train:.0f} | {when} | "
                       f"{command(experiment, group[0])} |")
     return accuracy, timing
 
@@ -196,8 +198,9 @@ def write_report(runs_dir: Path, out: Path) -> int:
         "|---|---|---|" + "---|" * len(METRICS) + "---|", *accuracy, "",
         f"DeepMatch HR@{K}: the figure of DeepMatch's own example notebook (20 epochs, TF 2.5, the GroupLens "
         "release with 3,706 items), not rerun here.", "",
-        "| experiment | epochs | seconds per epoch (median) | training seconds (mean) | command (one seed) |",
-        "|---|---|---|---|---|", *timing, "",
+        "| experiment | epochs | seconds per epoch (median) | training seconds (mean) | runs started (UTC) | "
+        "command (one seed) |",
+        "|---|---|---|---|---|---|", *timing, "",
         "Seconds per epoch: the median over every epoch of every seed (the first one includes XLA compilation).",
     ]
     if not runs:

@@ -59,22 +59,22 @@ class CapsuleRouting(keras.layers.Layer):
 
     def call(self, inputs, lengths):
         valid = ops.cast(valid_mask(inputs, lengths), inputs.dtype)[:, None, :]  # [B, 1, L]
-        mapped = ops.matmul(inputs, self.kernel)  # [B, L, D] or [B, L, K * D]
+        mapped = ops.matmul(inputs, self.kernel)  # [B, L, D] (shared) or [B, L, K * D]
         if self.shared_map:
-            mapped = ops.expand_dims(mapped, 1)  # [B, 1, L, D]
+            pool, agree = "bkl,bld->bkd", "bld,bkd->bkl"
         else:
             shape = ops.shape(inputs)
-            mapped = ops.transpose(ops.reshape(mapped, (shape[0], shape[1], self.n_interests, self.units)),
-                                   (0, 2, 1, 3))  # [B, K, L, D]
+            mapped = ops.reshape(mapped, (shape[0], shape[1], self.n_interests, self.units))  # [B, L, K, D]
+            pool, agree = "bkl,blkd->bkd", "blkd,bkd->bkl"
         fixed = ops.stop_gradient(mapped)
         logits = self.initial_logits[None] * ops.ones_like(valid)  # [B, K, L]
         for i in range(self.iterations):
-            weights = ops.softmax(logits, axis=1) * valid  # [B, K, L]
+            weights = ops.softmax(logits, axis=1) * valid  # each behaviour spreads over the interests
             last = i == self.iterations - 1
-            capsules = squash(ops.sum(ops.expand_dims(weights, -1) * (mapped if last else fixed), axis=2))
+            capsules = squash(ops.einsum(pool, weights, mapped if last else fixed))  # [B, K, D]
             if not last:
-                logits = logits + ops.sum(fixed * ops.expand_dims(capsules, 2), axis=-1)
-        return capsules  # [B, K, D]
+                logits = logits + ops.einsum(agree, fixed, capsules)
+        return capsules
 
     def compute_output_shape(self, inputs_shape, lengths_shape=None):
         return (inputs_shape[0], self.n_interests, self.units)

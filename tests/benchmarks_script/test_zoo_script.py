@@ -4,6 +4,7 @@ writes RESULTS.md with the means of the runs' ``metrics.json``."""
 import importlib.util
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -52,7 +53,9 @@ def check_rows(root: Path, seeds) -> None:
     assert timing[1:4] == ["1", f"{statistics.median(epoch_seconds):.1f}",
                            f"{statistics.fmean(m['train_seconds'] for m in runs):.0f}"]
     # the user's command for one seed: the zoo's own bookkeeping overrides left out, no MATCHKIT_DATA (synthetic)
-    assert timing[4] == "`python -m matchkit +experiment=dssm_ml1m seed=1 " + " ".join(SMALL) + "`"
+    # when the runs started: one minute, or the range over the seeds
+    assert re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d( – \d\d:\d\d)?", timing[4]), timing[4]
+    assert timing[5] == "`python -m matchkit +experiment=dssm_ml1m seed=1 " + " ".join(SMALL) + "`"
 
 
 @pytest.fixture(scope="module")

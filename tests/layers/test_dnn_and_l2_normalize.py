@@ -1,0 +1,31 @@
+"""DNN and L2Normalize: shapes, hand-worked values and config round trips."""
+
+import numpy as np
+import pytest
+
+from matchkit.errors import ConfigError
+from matchkit.layers import DNN, L2Normalize, ServingInterests
+from layer_helpers import assert_config_round_trip
+
+
+def test_dnn_shapes_activations_and_round_trip():
+    x = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
+    relu = DNN([5, 3], activation="relu", seed=1)
+    assert np.asarray(relu(x)).shape == (4, 3) and (np.asarray(relu(x)) >= 0).all()  # ReLU on the last layer too
+    linear = DNN([5, 3], activation="relu", output_activation="linear", use_bn=True, dropout=0.1, l2_reg=1e-4,
+                 seed=1)
+    assert (np.asarray(linear(x)) < 0).any()
+    assert_config_round_trip(linear, x)
+    with pytest.raises(ConfigError, match=r"received units=\[\]"):
+        DNN([])
+
+
+def test_l2_normalize_unit_rows_zero_stays_zero_and_round_trip():
+    x = np.array([[3.0, 4.0], [0.0, 0.0]], np.float32)
+    np.testing.assert_allclose(np.asarray(L2Normalize()(x)), [[0.6, 0.8], [0.0, 0.0]], rtol=1e-6)
+    assert_config_round_trip(L2Normalize(epsilon=1e-10), x)
+
+
+def test_serving_interests_round_trip():
+    interests = np.random.default_rng(1).standard_normal((2, 3, 4)).astype(np.float32)
+    assert_config_round_trip(ServingInterests(), interests, np.array([[1, 0, 0], [1, 1, 1]], np.float32))
