@@ -99,10 +99,13 @@ def validate_with_data(cfg: DictConfig, table, samples) -> None:
             for ref in ("name", "length_name", "weight_name"):
                 field = spec.get(ref) if isinstance(spec, dict) else None
                 if field is not None and field not in fields:
+                    fix = (f"set samples.short_len (e.g. samples.short_len=5), which makes the short_* and "
+                           f"long_* fields of SDM's layout" if field.startswith(("short_", "long_")) else
+                           f"fix features.{tower} or samples.hist_features")
                     raise ConfigError(
                         f"features.{tower} names the field '{field}' ({ref} of a {spec.get('type')} column), "
                         f"which {table.source} does not have; available fields: {', '.join(sorted(fields))}. "
-                        f"Fix features.{tower} or samples.hist_features")
+                        f"{fix[0].upper()}{fix[1:]}")
 
 
 def check_writable(directory: str | os.PathLike) -> Path:

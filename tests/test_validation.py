@@ -54,3 +54,14 @@ def test_check_writable(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ConfigError, match="cannot write to the output directory"):
         check_writable(tmp_path / "file" / "run")
+
+
+def test_sdm_features_without_the_short_long_layout_say_to_set_short_len():
+    from matchkit.run import load_data
+    from matchkit.validation import validate_with_data
+
+    cfg = config("model=sdm", "features=movielens_sdm", "dataset.n_users=50", "dataset.n_items=120",
+                 "samples.seq_len=10")
+    table, samples = load_data(cfg)
+    with pytest.raises(ConfigError, match=r"names the field 'short_movie_id'.*Set samples.short_len"):
+        validate_with_data(cfg, table, samples)
