@@ -68,7 +68,7 @@ def main(argv=None) -> int:
         same_s = same_t.epoch_seconds(args.rounds)
         own_t = EpochTimer(experiment)
         own_s = own_t.epoch_seconds(args.rounds)
-        setup = f"seq_len {own_t.cfg.samples.seq_len}"
+        setup = f"seq_len {own_t.cfg.samples.seq_len}, {own_t.cfg.features.item[0].embedding_dim}-wide items"
         print(f"{model}: DeepMatch {dm:.1f} s, matchkit same setup {same_s:.1f} s ({dm / same_s:.1f}x), "
               f"{experiment} ({setup}) {own_s:.1f} s ({dm / own_s:.1f}x)", flush=True)
         rows.append(f"| {model} | {dm:.1f} | {same_s:.1f} | **{dm / same_s:.1f}x** | `{experiment}` ({setup}) | "
