@@ -35,7 +35,7 @@ class EpochTimer:
         self.table, self.samples = load_data(self.cfg)
         self.model, sampler, optimizer = build_model(self.cfg, self.table, self.samples, tf.distribute.get_strategy())
         self.trainer = Trainer(self.model, sampler, optimizer, batch_size=batch_size, steps_per_execution=BLOCK,
-                               progress=False)
+                               jit_compile=self.cfg.trainer.jit_compile, progress=False)
         columns = self.samples.train.columns
         self.data = {n: tf.constant(columns[n]) for n in self.model.input_names}
         plan = epoch_batches(len(columns[self.model.item_col]), batch_size, seed=0, epoch=0)
