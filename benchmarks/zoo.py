@@ -134,7 +134,8 @@ def rows(runs: dict[str, list[dict]]) -> tuple[list[str], list[str]]:
         per_epoch = statistics.median([s for r in group for s in r["metrics"]["epoch_seconds"]] or [float("nan")])
         train = statistics.fmean(r["metrics"]["train_seconds"] for r in group)
         made = sorted(r["record"].get("created", "?")[:16].replace("T", " ") for r in group)
-        when = made[0] if made[0] == made[-1] else f"{made[0]} – {made[-1][11:] if made[0][:10] == made[-1][:10] else made[-1]}"
+        last = made[-1][11:] if made[0][:10] == made[-1][:10] else made[-1]  # the time alone on the same day
+        when = made[0] if made[0] == made[-1] else f"{made[0]} – {last}"
         timing.append(f"| `{experiment}` | {epoch_text} | {per_epoch:.1f} | {train:.0f} | {when} | "
                       f"{command(experiment, group[0])} |")
     return accuracy, timing

@@ -23,9 +23,11 @@ def export_run(out_dir: str | Path, model, arrays: dict, table, index: str = "hn
     original ids, ``embeddings`` ``[I, D]``, ``titles``); ``user_embeddings.npz`` (same for the evaluated
     users, from their test-time history); ``items.faiss`` (inner-product index whose row ``r`` is ``ids[r]``).
     With ``seq_len`` (the history length of ``samples``; ``short_len`` as ``samples.short_len``), also
-    ``users.npz`` for ``matchkit.recommend``: ``raw_ids`` ``[U]``, ``codes``, ``input_<name>`` (each user-tower input as of the user's latest
-    interaction, see :func:`~matchkit.export.serving.latest_user_rows`), ``embeddings`` ``[U, D]`` (the user
-    tower on those rows), and the seen items as CSR ``seen_ptr`` ``[U + 1]`` / ``seen_items`` (encoded ids).
+    ``users.npz`` for ``matchkit.recommend``: ``raw_ids`` ``[U]``, ``codes``, ``input_<name>`` (each
+    user-tower input as of the user's latest interaction, see
+    :func:`~matchkit.export.serving.latest_user_rows`), ``embeddings`` ``[U, D]`` (``[U, K, D]`` for a
+    multi-interest model: the user tower on those rows), and the seen items as CSR ``seen_ptr`` ``[U + 1]``
+    / ``seen_items`` (encoded ids).
     """
     if index not in INDEX_KINDS:
         raise ConfigError(f"unknown export.index '{index}'; available: {', '.join(INDEX_KINDS)}")
