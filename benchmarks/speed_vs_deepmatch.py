@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -57,8 +58,6 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=10, help="matchkit 32-step blocks timed per setup")
     p.add_argument("--out", type=Path, default=HERE / "SPEED.md")
     args = p.parse_args(argv)
-    import os
-
     data = args.data or str(Path(os.environ["MATCHKIT_DATA"]) / "ml-1m")
     rows = []
     for model in args.models:
