@@ -10,6 +10,27 @@ from matchkit.layers.masked_softmax import masked_softmax
 from matchkit.pooling.sequence import valid_mask
 
 
+@ops.custom_gradient
+def attention_logits(x, w1, w2):
+    """``[N, d] -> [N, K]``: ``tanh(x w1) w2``, with ``w1 [d, H]`` and ``w2 [H, K]`` (``K`` small).
+
+    The gradient is the one autodiff gives, written out so that the products with the thin ``w2`` are
+    elementwise loops fused with the tanh derivative instead of ``[N, H] x [H, K]`` dots, which run
+    slowly on CPU for small ``K``.
+    """
+    hidden = ops.tanh(ops.matmul(x, w1))  # [N, H]
+    interests = range(w2.shape[1])
+
+    def grad(*args, upstream=None):
+        upstream = args[0] if upstream is None else upstream  # [N, K]
+        d_hidden = sum(upstream[:, k:k + 1] * w2[:, k] for k in interests)
+        d_pre = d_hidden * (1.0 - hidden * hidden)  # [N, H]
+        d_w2 = ops.stack([ops.sum(hidden * upstream[:, k:k + 1], axis=0) for k in interests], axis=1)
+        return ops.matmul(d_pre, ops.transpose(w1)), ops.matmul(ops.transpose(x), d_pre), d_w2
+
+    return ops.matmul(hidden, w2), grad
+
+
 @keras.saving.register_keras_serializable(package="matchkit")
 class SelfAttentiveInterests(keras.layers.Layer):
     """``[B, L, d]`` behaviour embeddings -> ``[B, K, d]``: ``K`` attention-weighted sums of the behaviours.
@@ -42,10 +63,13 @@ class SelfAttentiveInterests(keras.layers.Layer):
         self.w2 = self.add_weight(name="w2", shape=(self.hidden_units, self.n_interests), initializer=init(2))
 
     def call(self, inputs, lengths):
-        hidden = ops.tanh(ops.matmul(inputs + self.positions, self.w1))  # [B, L, H]
-        logits = ops.transpose(ops.matmul(hidden, self.w2), (0, 2, 1))  # [B, K, L]
-        weights = masked_softmax(logits, valid_mask(inputs, lengths)[:, None, :])
-        return ops.matmul(weights, inputs)  # [B, K, d]
+        batch, steps, dim = ops.shape(inputs)
+        flat = ops.reshape(inputs + self.positions, (-1, dim))  # one [B·L, d] product, not B small ones
+        w1, w2 = ops.copy(self.w1), ops.copy(self.w2)  # tensors: attention_logits owns their gradient
+        logits = ops.reshape(attention_logits(flat, w1, w2), (batch, steps, self.n_interests))
+        weights = masked_softmax(logits, valid_mask(inputs, lengths)[:, :, None], axis=1)  # [B, L, K]
+        return ops.stack([ops.sum(weights[:, :, k:k + 1] * inputs, axis=1) for k in range(self.n_interests)],
+                         axis=1)
 
     def compute_output_shape(self, inputs_shape, lengths_shape=None):
         return (inputs_shape[0], self.n_interests, inputs_shape[2])

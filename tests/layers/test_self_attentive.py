@@ -32,3 +32,35 @@ def test_config_round_trip_and_bad_arguments():
     assert_config_round_trip(SelfAttentiveInterests(2, 5, seed=3), x, np.array([4, 1]))
     with pytest.raises(ConfigError, match="hidden_units should be a positive integer, received hidden_units=0"):
         SelfAttentiveInterests(2, 0)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_gradients_equal_autodiff_of_the_plain_formula(jit):
+    """The hand-written backward of ``attention_logits`` gives autodiff's gradients, for every weight and input."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(2)
+    x = tf.Variable(rng.standard_normal((4, 6, 5)).astype(np.float32))
+    lengths = tf.constant([6, 3, 1, 0], tf.int32)
+    layer = SelfAttentiveInterests(3, 7, seed=0)
+    layer(x, lengths)
+    target = tf.constant(rng.standard_normal((4, 3, 5)).astype(np.float32))
+    variables = [x, layer.positions, layer.w1, layer.w2]
+
+    def plain(inputs):
+        logits = tf.transpose(tf.tanh((inputs + layer.positions) @ layer.w1) @ layer.w2, (0, 2, 1))  # [B, K, L]
+        valid = tf.sequence_mask(lengths, 6)[:, None, :]
+        weights = tf.where(valid, tf.nn.softmax(tf.where(valid, logits, -1e9)), 0.0)
+        return weights @ inputs
+
+    @tf.function(jit_compile=jit)
+    def grads():
+        with tf.GradientTape(persistent=True) as tape:
+            got = tf.reduce_sum(layer(x, lengths) * target)
+            want = tf.reduce_sum(plain(x) * target)
+        return tape.gradient(got, variables), tape.gradient(want, variables)
+
+    got, want = grads()
+    for name, g, w in zip(["inputs", "positions", "w1", "w2"], got, want):
+        assert float(tf.reduce_max(tf.abs(w))) > 0, name
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
