@@ -68,8 +68,7 @@ class SelfAttentiveInterests(keras.layers.Layer):
         w1, w2 = ops.copy(self.w1), ops.copy(self.w2)  # tensors: attention_logits owns their gradient
         logits = ops.reshape(attention_logits(flat, w1, w2), (batch, steps, self.n_interests))
         weights = masked_softmax(logits, valid_mask(inputs, lengths)[:, :, None], axis=1)  # [B, L, K]
-        return ops.stack([ops.sum(weights[:, :, k:k + 1] * inputs, axis=1) for k in range(self.n_interests)],
-                         axis=1)
+        return ops.einsum("blk,bld->bkd", weights, inputs)
 
     def compute_output_shape(self, inputs_shape, lengths_shape=None):
         return (inputs_shape[0], self.n_interests, inputs_shape[2])
