@@ -5,8 +5,9 @@
 
 DeepMatch pins TensorFlow 2.15, so it runs in its own venv (see ``deepmatch_baseline.py``). For each model
 this times, one right after the other: DeepMatch on its ML-1M example setup (histories of 50, SDM 5 + 50);
-matchkit on that same setup (``--same`` overrides below); and matchkit's own ``*_ml1m`` experiment as
-configured (its history length), all at batch 256. Ratio = DeepMatch seconds / matchkit seconds.
+matchkit on that same setup (the overrides in ``PAIRS``); and matchkit's own ``*_ml1m`` experiment as
+configured (its history length), all at batch 256, ``--repeats`` times in turn (the machine's speed drifts
+by 10-20% over minutes). Ratio = median DeepMatch seconds / median matchkit seconds.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from epoch_timer import EpochTimer
 
 HERE = Path(__file__).resolve().parent
@@ -56,30 +58,38 @@ def main(argv=None) -> int:
     p.add_argument("--models", nargs="+", default=list(PAIRS), choices=list(PAIRS))
     p.add_argument("--steps", type=int, default=200, help="DeepMatch steps timed per model")
     p.add_argument("--rounds", type=int, default=10, help="matchkit 32-step blocks timed per setup")
+    p.add_argument("--repeats", type=int, default=3, help="DeepMatch and matchkit timed this many times, "
+                   "alternately; the table gives medians")
     p.add_argument("--out", type=Path, default=HERE / "SPEED.md")
     args = p.parse_args(argv)
     data = args.data or str(Path(os.environ["MATCHKIT_DATA"]) / "ml-1m")
     rows = []
     for model in args.models:
         experiment, same = PAIRS[model]
-        dm = deepmatch_seconds(args.deepmatch_python, model, args.steps, data)
-        same_t = EpochTimer(experiment, same)
-        same_s = same_t.epoch_seconds(args.rounds)
-        own_t = EpochTimer(experiment)
-        own_s = own_t.epoch_seconds(args.rounds)
+        same_t, own_t = EpochTimer(experiment, same), EpochTimer(experiment)
+        dm, same_s, own_s = [], [], []
+        for _ in range(args.repeats):  # alternated, so that a slow minute of the machine hits both sides
+            dm.append(deepmatch_seconds(args.deepmatch_python, model, args.steps, data))
+            same_s.append(same_t.epoch_seconds(args.rounds))
+            own_s.append(own_t.epoch_seconds(args.rounds))
+        ratios = [d / m for d, m in zip(dm, same_s)]
+        dm, same_s, own_s = (float(np.median(v)) for v in (dm, same_s, own_s))
         setup = f"seq_len {own_t.cfg.samples.seq_len}, {own_t.cfg.features.item[0].embedding_dim}-wide items"
-        print(f"{model}: DeepMatch {dm:.1f} s, matchkit same setup {same_s:.1f} s ({dm / same_s:.1f}x), "
-              f"{experiment} ({setup}) {own_s:.1f} s ({dm / own_s:.1f}x)", flush=True)
-        rows.append(f"| {model} | {dm:.1f} | {same_s:.1f} | **{dm / same_s:.1f}x** | `{experiment}` ({setup}) | "
-                    f"{own_s:.1f} | {dm / own_s:.1f}x |")
+        spread = f"{min(ratios):.1f}-{max(ratios):.1f}x"
+        print(f"{model}: DeepMatch {dm:.1f} s, matchkit same setup {same_s:.1f} s ({dm / same_s:.1f}x; repeats "
+              f"{spread}), {experiment} ({setup}) {own_s:.1f} s ({dm / own_s:.1f}x)", flush=True)
+        rows.append(f"| {model} | {dm:.1f} | {same_s:.1f} | **{dm / same_s:.1f}x** | {spread} | `{experiment}` "
+                    f"({setup}) | {own_s:.1f} | {dm / own_s:.1f}x |")
     lines = [
         "# Training speed on MovieLens-1M: matchkit and DeepMatch 0.3.2, batch 256", "",
-        f"Written by `python benchmarks/speed_vs_deepmatch.py` on {datetime.date.today().isoformat()}; each row's "
-        "three timings ran one after the other on the same machine. Seconds per epoch of 988,064 rows "
-        f"(3,860 steps): DeepMatch from {args.steps} timed steps after a warm-up (graph mode, as its examples); "
-        f"matchkit the median of {args.rounds} compiled 32-step blocks.", "",
-        "| model | DeepMatch s/epoch | matchkit, DeepMatch's setup | speed-up | matchkit experiment | s/epoch | "
-        "speed-up |", "|---|---|---|---|---|---|---|", *rows, "",
+        f"Written by `python benchmarks/speed_vs_deepmatch.py --repeats {args.repeats}` on "
+        f"{datetime.date.today().isoformat()}. Seconds per epoch of 988,064 rows (3,860 steps): DeepMatch from "
+        f"{args.steps} timed steps after a warm-up (graph mode, as its examples); matchkit the median of "
+        f"{args.rounds} compiled 32-step blocks. Each model's three timings ran one after the other, "
+        f"{args.repeats} times in turn on the same machine; the table gives the medians, and the range of the "
+        "speed-up over those repeats.", "",
+        "| model | DeepMatch s/epoch | matchkit, DeepMatch's setup | speed-up | speed-up range | matchkit experiment "
+        "| s/epoch | speed-up |", "|---|---|---|---|---|---|---|---|", *rows, "",
         "DeepMatch's setup: histories of 50 (SDM: 5 recent + 50), 32-wide items, 255 frequency-sampled negatives "
         "(DSSM, FM: in-batch), Adam; NCF pointwise with 4 negatives per positive (5 x 988,064 rows per epoch; "
         "DeepMatch's NCF takes no history, matchkit's reads it too).",
