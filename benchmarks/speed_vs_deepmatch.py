@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import gc
 import json
 import os
 import subprocess
@@ -21,6 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import keras
 import numpy as np
 from epoch_timer import EpochTimer
 
@@ -80,6 +82,9 @@ def main(argv=None) -> int:
               f"{spread}), {experiment} ({setup}) {own_s:.1f} s ({dm / own_s:.1f}x)", flush=True)
         rows.append(f"| {model} | {dm:.1f} | {same_s:.1f} | **{dm / same_s:.1f}x** | {spread} | `{experiment}` "
                     f"({setup}) | {own_s:.1f} | {dm / own_s:.1f}x |")
+        del same_t, own_t  # each holds its model and ML-1M columns (GBs): the next model starts clean
+        gc.collect()
+        keras.backend.clear_session()
     lines = [
         "# Training speed on MovieLens-1M: matchkit and DeepMatch 0.3.2, batch 256", "",
         f"Written by `python benchmarks/speed_vs_deepmatch.py --repeats {args.repeats}` on "
