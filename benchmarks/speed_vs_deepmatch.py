@@ -7,7 +7,7 @@ DeepMatch pins TensorFlow 2.15, so it runs in its own venv (see ``deepmatch_base
 this times, one right after the other: DeepMatch on its ML-1M example setup (histories of 50, SDM 5 + 50);
 matchkit on that same setup (the overrides in ``PAIRS``); and matchkit's own ``*_ml1m`` experiment as
 configured (its history length), all at batch 256, ``--repeats`` times in turn (the machine's speed drifts
-by 10-20% over minutes). Ratio = median DeepMatch seconds / median matchkit seconds.
+by 10-50% over minutes). Ratio = median DeepMatch seconds / median matchkit seconds.
 """
 
 from __future__ import annotations
