@@ -13,7 +13,7 @@ Run (from the repository root):
 
 The setup follows DeepMatch's own ML-1M examples (run_dssm_inbatchsoftmax.py, run_youtubednn.py,
 run_sdm.py, run_mind.py, run_comirec.py): LabelEncoder(+1) ids, first genre only, user profile
-features (dim 16), hist_movie_id/hist_genres (length 50, mean pooling, dim 32), item movie_id
+features (dim 16), hist_movie_id/hist_genres (length 50 or --seq-len, mean pooling, dim 32), item movie_id
 (dim 32; DSSM's item tower also gets genres), rows = every position i>=1 of each user's
 time-sorted ratings with the previous items most recent first, the last one per user held out.
 As in the examples, eager execution is disabled (TF1-style graph training); on TF 2.15 DeepMatch
@@ -39,7 +39,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TF C++ info/warning spam
 
-SEQ_LEN, SHORT_LEN, PROFILE_DIM, EMB_DIM = 50, 5, 16, 32
+SEQ_LEN, SHORT_LEN, PROFILE_DIM, EMB_DIM = 50, 5, 16, 32  # SEQ_LEN: --seq-len's default
 PROFILE = ["user_id", "gender", "age", "occupation", "zip"]
 ALL_MODELS = ["dssm", "youtubednn", "sdm", "mind", "comirec_sa", "comirec_dr", "fm", "ncf"]
 NCF_NEGSAMPLE = 4  # NCF trains pointwise: each positive row plus this many labelled negatives
@@ -90,19 +90,19 @@ def history(values, g, avail, offset, length):
     return np.where(j < avail[:, None], values[np.maximum(idx, 0)], 0).astype(np.int32)
 
 
-def make_inputs(cols, g, pos, sdm):
+def make_inputs(cols, g, pos, sdm, seq_len):
     x = {name: cols[name][g] for name in PROFILE + ["movie_id", "genres"]}
     if sdm:
         short = np.minimum(pos, SHORT_LEN)
-        prefer = np.minimum(np.maximum(pos - SHORT_LEN, 0), SEQ_LEN)
+        prefer = np.minimum(np.maximum(pos - SHORT_LEN, 0), seq_len)
         for f in ("movie_id", "genres"):
             x["short_" + f] = history(cols[f], g, short, 0, SHORT_LEN)
-            x["prefer_" + f] = history(cols[f], g, prefer, SHORT_LEN, SEQ_LEN)
+            x["prefer_" + f] = history(cols[f], g, prefer, SHORT_LEN, seq_len)
         x["short_sess_length"], x["prefer_sess_length"] = short.astype(np.int32), prefer.astype(np.int32)
     else:
-        hlen = np.minimum(pos, SEQ_LEN)
-        x["hist_movie_id"] = history(cols["movie_id"], g, hlen, 0, SEQ_LEN)
-        x["hist_genres"] = history(cols["genres"], g, hlen, 0, SEQ_LEN)
+        hlen = np.minimum(pos, seq_len)
+        x["hist_movie_id"] = history(cols["movie_id"], g, hlen, 0, seq_len)
+        x["hist_genres"] = history(cols["genres"], g, hlen, 0, seq_len)
         x["hist_len"] = hlen.astype(np.int32)
     return x
 
@@ -125,10 +125,10 @@ def build_model(name, vocab, item_count, args):
     if name == "sdm":
         for f in ("movie_id", "genres"):
             user_cols += [seq("short_" + f, f, SHORT_LEN, "short_sess_length"),
-                          seq("prefer_" + f, f, SEQ_LEN, "prefer_sess_length")]
+                          seq("prefer_" + f, f, args.seq_len, "prefer_sess_length")]
     else:
-        user_cols += [seq("hist_movie_id", "movie_id", SEQ_LEN, "hist_len"),
-                      seq("hist_genres", "genres", SEQ_LEN, "hist_len")]
+        user_cols += [seq("hist_movie_id", "movie_id", args.seq_len, "hist_len"),
+                      seq("hist_genres", "genres", args.seq_len, "hist_len")]
     if name in ("dssm", "fm"):
         item_cols.append(SparseFeat("genres", vocab["genres"], EMB_DIM))
         sampler = NegativeSampler("inbatch", num_sampled=5, item_name="movie_id", item_count=item_count)
@@ -158,7 +158,8 @@ def bench_model(name, cols, vocab, g, pos, item_count, n_train, args):
         tf.compat.v1.keras.backend.set_learning_phase(True)  # as run_sdm.py does
     bs = args.batch_size
     n_warm, n_time = args.warmup_steps * bs, args.steps * bs
-    x = make_inputs(cols, g[: n_warm + n_time], pos[: n_warm + n_time], sdm=(name == "sdm"))
+    x = make_inputs(cols, g[: n_warm + n_time], pos[: n_warm + n_time], sdm=(name == "sdm"),
+                    seq_len=args.seq_len)
     y = np.ones(n_warm + n_time, np.float32)
     loss, rows = sampledsoftmaxloss, n_train
     if name == "ncf":  # pointwise: random labels stand in for the sampled negatives (timing only)
@@ -191,6 +192,8 @@ def main():
     p.add_argument("--steps", type=int, default=200, help="timed steps per model")
     p.add_argument("--warmup-steps", type=int, default=10, help="untimed steps (graph build) per model")
     p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--seq-len", type=int, default=SEQ_LEN,
+                   help="history length (SDM: of the long history after the 5 recent items)")
     p.add_argument("--sampler", default="frequency", choices=["frequency", "uniform", "inbatch", "adaptive"])
     p.add_argument("--num-sampled", type=int, default=255)
     p.add_argument("--seed", type=int, default=2024)
@@ -215,7 +218,8 @@ def main():
 
     meta = {"deepmatch": deepmatch.__version__, "deepctr": deepctr.__version__, "tensorflow": tf.__version__,
             "python": platform.python_version(), "cpu_count": os.cpu_count(), "graph_mode": True,
-            "batch_size": args.batch_size, "sampler": args.sampler, "num_sampled": args.num_sampled,
+            "batch_size": args.batch_size, "seq_len": args.seq_len, "sampler": args.sampler,
+            "num_sampled": args.num_sampled,
             "train_rows": n_train, "steps": args.steps, "warmup_steps": args.warmup_steps}
     print("versions: deepmatch %(deepmatch)s, deepctr %(deepctr)s, tensorflow %(tensorflow)s, "
           "python %(python)s, graph mode (eager disabled)" % meta, flush=True)
