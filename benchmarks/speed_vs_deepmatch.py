@@ -80,6 +80,8 @@ def main(argv=None) -> int:
     fixed = [m for m in args.models if PAIRS[m][1] is not None]
     if args.seq_len != SEQ_LEN and fixed:
         p.error(f"--seq-len applies to the models with one history; leave out {' '.join(fixed)}")
+    if args.data is None and "MATCHKIT_DATA" not in os.environ:
+        p.error("no ML-1M folder: pass --data DIR or set MATCHKIT_DATA (the folder holding ml-1m/)")
     data = args.data or str(Path(os.environ["MATCHKIT_DATA"]) / "ml-1m")
     rows = []
     for model in args.models:

@@ -2,6 +2,7 @@
 into DeepMatch's shapes, and ``--seq-len`` is refused for the models whose setup it cannot change."""
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +58,11 @@ def test_seq_len_is_refused_for_a_fixed_setup():
                            "sdm", "ncf", "--seq-len", "10"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "leave out sdm ncf" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_missing_data_folder_is_a_short_error():
+    env = {k: v for k, v in os.environ.items() if k != "MATCHKIT_DATA"}
+    done = subprocess.run([sys.executable, str(SCRIPT), "--deepmatch-python", sys.executable, "--models", "mind"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2
+    assert "set MATCHKIT_DATA" in done.stderr and "Traceback" not in done.stderr
