@@ -68,7 +68,8 @@ def deepmatch_seconds(python: str, model: str, steps: int, data: str, seq_len: i
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--deepmatch-python", required=True, help="python of a venv with deepmatch==0.3.2")
-    p.add_argument("--data", default=None, help="ml-1m folder (default $MATCHKIT_DATA/ml-1m)")
+    p.add_argument("--data", default=os.environ.get("MATCHKIT_DATA"),
+                   help="the folder holding ml-1m/, for both libraries (default $MATCHKIT_DATA)")
     p.add_argument("--models", nargs="+", default=list(PAIRS), choices=list(PAIRS))
     p.add_argument("--steps", type=int, default=200, help="DeepMatch steps timed per model")
     p.add_argument("--rounds", type=int, default=10, help="matchkit 32-step blocks timed per setup")
@@ -80,13 +81,15 @@ def main(argv=None) -> int:
     fixed = [m for m in args.models if PAIRS[m][1] is not None]
     if args.seq_len != SEQ_LEN and fixed:
         p.error(f"--seq-len applies to the models with one history; leave out {' '.join(fixed)}")
-    if args.data is None and "MATCHKIT_DATA" not in os.environ:
+    if args.data is None:
         p.error("no ML-1M folder: pass --data DIR or set MATCHKIT_DATA (the folder holding ml-1m/)")
-    data = args.data or str(Path(os.environ["MATCHKIT_DATA"]) / "ml-1m")
+    data = str(Path(args.data) / "ml-1m")
+    local = [f"dataset.data_dir={args.data}", "dataset.download=false"]  # the files DeepMatch reads, never a download
     rows = []
     for model in args.models:
         experiment = PAIRS[model][0]
-        same_t, own_t = EpochTimer(experiment, same_setup(model, args.seq_len)), EpochTimer(experiment)
+        same_t = EpochTimer(experiment, [*same_setup(model, args.seq_len), *local])
+        own_t = EpochTimer(experiment, local)
         dm, same_s, own_s = [], [], []
         for _ in range(args.repeats):  # alternated, so that a slow minute of the machine hits both sides
             dm.append(deepmatch_seconds(args.deepmatch_python, model, args.steps, data, args.seq_len))
