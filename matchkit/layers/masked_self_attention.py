@@ -17,7 +17,8 @@ class MaskedSelfAttention(keras.layers.Layer):
     """``[B, L, D] -> [B, L, D]``: ``LayerNorm(x + MultiHead(x))``, each position attending only to the valid
     positions (the first ``length``) of its row.
 
-    Per head ``h`` of width ``d = D / num_heads``: ``q, k, v = x W_q, x W_k, x W_v`` (one Dense ``D -> 3D``),
+    Per head ``h`` of width ``d = D / num_heads``: ``q, k, v = x W_q, x W_k, x W_v`` (the column blocks of one
+    Dense ``D -> 3D``, applied one by one: XLA's backward for one product then a split is slower on CPU),
     ``a[i, j] = softmax_j over valid j of <q_i, k_j> / sqrt(d)``, head output ``sum_j a[i, j] v_j``; the
     heads are concatenated and projected by a Dense ``D -> D``. This is ``keras.layers.MultiHeadAttention``
     with a key mask, written with broadcast products instead of batched matmuls: for the short sequences
@@ -68,8 +69,13 @@ class MaskedSelfAttention(keras.layers.Layer):
     def call(self, inputs: Any, lengths: Any = None, training: Any = None) -> Any:
         batch, steps, width = ops.shape(inputs)[0], ops.shape(inputs)[1], inputs.shape[-1]
         heads, head_width = self.num_heads, width // self.num_heads
-        qkv = ops.reshape(self.qkv(inputs), (batch, steps, 3, heads, head_width))
-        q, k, v = qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]  # [B, L, H, d]
+        kernel, bias = self.qkv.kernel, self.qkv.bias
+
+        def project(i):  # [B, L, H, d]
+            block = slice(i * width, (i + 1) * width)
+            return ops.reshape(ops.matmul(inputs, kernel[:, block]) + bias[block], (batch, steps, heads, head_width))
+
+        q, k, v = project(0), project(1), project(2)
         k = ops.expand_dims(ops.transpose(k, (0, 2, 1, 3)), 1)  # [B, 1, H, L_key, d]
         v = ops.expand_dims(ops.transpose(v, (0, 2, 1, 3)), 1)
         scores = ops.sum(ops.expand_dims(q, 3) * k, axis=-1) / (head_width ** 0.5)  # [B, L_query, H, L_key]

@@ -41,7 +41,7 @@ class QueryAttentionPooling(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs: Any, query: Any, lengths: Any = None) -> Any:
-        scores = ops.sum(inputs * ops.expand_dims(query, 1), axis=-1)  # [B, L]
+        scores = ops.squeeze(ops.matmul(inputs, ops.expand_dims(query, -1)), -1)  # [B, L]: B mat-vec products
         if self.scale:
             scores = scores / ops.sqrt(ops.cast(ops.shape(inputs)[-1], inputs.dtype))
         return self.pool(inputs, scores, lengths=lengths)

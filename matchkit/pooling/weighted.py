@@ -44,7 +44,7 @@ class WeightedSequencePooling(keras.layers.Layer):
             fill = ops.where(has_valid, ops.full_like(weights, float("-inf")), ops.zeros_like(weights))
             weights = ops.softmax(ops.where(valid, weights, fill), axis=1)
         weights = ops.where(valid, weights, ops.zeros_like(weights))
-        return ops.sum(inputs * ops.expand_dims(weights, -1), axis=1)
+        return ops.squeeze(ops.matmul(ops.expand_dims(weights, 1), inputs), 1)  # [B, 1, L] x [B, L, D]
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> None:
         return None  # the sequence axis is pooled away
