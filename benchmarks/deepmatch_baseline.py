@@ -14,8 +14,10 @@ Run (from the repository root):
 The setup follows DeepMatch's own ML-1M examples (run_dssm_inbatchsoftmax.py, run_youtubednn.py,
 run_sdm.py, run_mind.py, run_comirec.py): LabelEncoder(+1) ids, first genre only, user profile
 features (dim 16), hist_movie_id/hist_genres (length 50 or --seq-len, mean pooling, dim 32), item movie_id
-(dim 32; DSSM's item tower also gets genres), rows = every position i>=1 of each user's
-time-sorted ratings with the previous items most recent first, the last one per user held out.
+(dim 32; DSSM's item tower also gets genres), DNNs as in the examples (--item-dim, --user-dnn,
+--item-dnn, --heads, --rnn-layers and --rnn-dropout set them as a matchkit experiment does instead), rows = every position i>=1
+of each user's time-sorted ratings with the previous items most recent first, the last one per user
+held out.
 As in the examples, eager execution is disabled (TF1-style graph training); on TF 2.15 DeepMatch
 0.3.2 needs that: in eager mode only DSSM builds (YoutubeDNN, MIND, SDM fail).
 Samplers: DSSM and FM in-batch softmax (FM with every field 32 wide); YoutubeDNN, SDM, MIND and
@@ -112,16 +114,21 @@ def build_model(name, vocab, item_count, args):
     from deepmatch.models import DSSM, FM, NCF, SDM, MIND, ComiRec, YoutubeDNN
     from deepmatch.utils import NegativeSampler
 
+    dim = args.item_dim
+
     def seq(fname, vname, maxlen, length_name):
-        return VarLenSparseFeat(SparseFeat(fname, vocab[vname], EMB_DIM, embedding_name=vname),
+        return VarLenSparseFeat(SparseFeat(fname, vocab[vname], dim, embedding_name=vname),
                                 maxlen, "mean", length_name)
 
+    def dnn(given, default):
+        return tuple(given) if given is not None else default
+
     if name == "ncf":  # DeepMatch's NCF takes {feature: vocabulary size} and no sequences
-        return NCF({f: vocab[f] for f in PROFILE}, {"movie_id": vocab["movie_id"]}, user_gmf_embedding_dim=EMB_DIM,
-                   item_gmf_embedding_dim=EMB_DIM, user_mlp_embedding_dim=EMB_DIM, item_mlp_embedding_dim=EMB_DIM)
-    profile_dim = EMB_DIM if name == "fm" else PROFILE_DIM  # FM sums the factors of a side: one width
+        return NCF({f: vocab[f] for f in PROFILE}, {"movie_id": vocab["movie_id"]}, user_gmf_embedding_dim=dim,
+                   item_gmf_embedding_dim=dim, user_mlp_embedding_dim=dim, item_mlp_embedding_dim=dim)
+    profile_dim = dim if name == "fm" else PROFILE_DIM  # FM sums the factors of a side: one width
     user_cols = [SparseFeat(f, vocab[f], profile_dim) for f in PROFILE]
-    item_cols = [SparseFeat("movie_id", vocab["movie_id"], EMB_DIM)]
+    item_cols = [SparseFeat("movie_id", vocab["movie_id"], dim)]
     if name == "sdm":
         for f in ("movie_id", "genres"):
             user_cols += [seq("short_" + f, f, SHORT_LEN, "short_sess_length"),
@@ -130,22 +137,27 @@ def build_model(name, vocab, item_count, args):
         user_cols += [seq("hist_movie_id", "movie_id", args.seq_len, "hist_len"),
                       seq("hist_genres", "genres", args.seq_len, "hist_len")]
     if name in ("dssm", "fm"):
-        item_cols.append(SparseFeat("genres", vocab["genres"], EMB_DIM))
+        item_cols.append(SparseFeat("genres", vocab["genres"], dim))
         sampler = NegativeSampler("inbatch", num_sampled=5, item_name="movie_id", item_count=item_count)
-        model = DSSM if name == "dssm" else FM
-        return model(user_cols, item_cols, loss_type="softmax", sampler_config=sampler)
+        if name == "fm":
+            return FM(user_cols, item_cols, loss_type="softmax", sampler_config=sampler)
+        return DSSM(user_cols, item_cols, user_dnn_hidden_units=dnn(args.user_dnn, (64, dim)),
+                    item_dnn_hidden_units=dnn(args.item_dnn, (64, dim)), loss_type="softmax", sampler_config=sampler)
     sampler = NegativeSampler(args.sampler, num_sampled=args.num_sampled, item_name="movie_id",
                               item_count=item_count)
     if name == "youtubednn":
-        return YoutubeDNN(user_cols, item_cols, user_dnn_hidden_units=(64, EMB_DIM), sampler_config=sampler)
+        return YoutubeDNN(user_cols, item_cols, user_dnn_hidden_units=dnn(args.user_dnn, (64, dim)),
+                          sampler_config=sampler)
     if name == "sdm":
-        return SDM(user_cols, item_cols, history_feature_list=["movie_id", "genres"], units=EMB_DIM,
-                   sampler_config=sampler)
+        return SDM(user_cols, item_cols, history_feature_list=["movie_id", "genres"], units=dim,
+                   num_head=args.heads, rnn_layers=args.rnn_layers, rnn_num_res=min(1, args.rnn_layers - 1),
+                   dropout_rate=args.rnn_dropout, sampler_config=sampler)
     if name == "mind":
-        return MIND(user_cols, item_cols, user_dnn_hidden_units=(128, 64, EMB_DIM), sampler_config=sampler, k_max=2)
+        return MIND(user_cols, item_cols, user_dnn_hidden_units=dnn(args.user_dnn, (128, 64, dim)),
+                    sampler_config=sampler, k_max=2)
     if name.startswith("comirec_"):
-        return ComiRec(user_cols, item_cols, user_dnn_hidden_units=(128, 64, EMB_DIM), sampler_config=sampler,
-                       add_pos=True, interest_extractor=name.split("_")[1], k_max=2)
+        return ComiRec(user_cols, item_cols, user_dnn_hidden_units=dnn(args.user_dnn, (128, 64, dim)),
+                       sampler_config=sampler, add_pos=True, interest_extractor=name.split("_")[1], k_max=2)
     raise ValueError("unknown model %r" % name)
 
 
@@ -185,7 +197,7 @@ def bench_model(name, cols, vocab, g, pos, item_count, n_train, args):
             "last_loss": float(hist.history["loss"][-1])}
 
 
-def main():
+def parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", default="/work/shared/data/ml-1m")
     p.add_argument("--models", nargs="+", default=ALL_MODELS, choices=ALL_MODELS)
@@ -194,11 +206,24 @@ def main():
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--seq-len", type=int, default=SEQ_LEN,
                    help="history length (SDM: of the long history after the 5 recent items)")
+    p.add_argument("--item-dim", type=int, default=EMB_DIM,
+                   help="width of the item and history embeddings (FM: of every field; SDM: its units)")
+    p.add_argument("--user-dnn", type=int, nargs="+", help="user DNN units (DSSM, YoutubeDNN, MIND, ComiRec); "
+                   "default as DeepMatch's examples, ending at --item-dim")
+    p.add_argument("--item-dnn", type=int, nargs="+", help="DSSM's item DNN units (default 64, --item-dim)")
+    p.add_argument("--heads", type=int, default=4, help="SDM's self-attention heads (DeepMatch's default)")
+    p.add_argument("--rnn-layers", type=int, default=2, help="SDM's LSTM layers (DeepMatch's default; the last "
+                   "residual when there are two or more)")
+    p.add_argument("--rnn-dropout", type=float, default=0.2, help="SDM's LSTM input dropout (DeepMatch's default)")
     p.add_argument("--sampler", default="frequency", choices=["frequency", "uniform", "inbatch", "adaptive"])
     p.add_argument("--num-sampled", type=int, default=255)
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument("--out", default="/work/scratch/deepmatch_baseline.json")
-    args = p.parse_args()
+    return p
+
+
+def main():
+    args = parser().parse_args()
 
     import tensorflow as tf
     import deepctr
@@ -218,7 +243,9 @@ def main():
 
     meta = {"deepmatch": deepmatch.__version__, "deepctr": deepctr.__version__, "tensorflow": tf.__version__,
             "python": platform.python_version(), "cpu_count": os.cpu_count(), "graph_mode": True,
-            "batch_size": args.batch_size, "seq_len": args.seq_len, "sampler": args.sampler,
+            "batch_size": args.batch_size, "seq_len": args.seq_len, "item_dim": args.item_dim,
+            "user_dnn": args.user_dnn, "item_dnn": args.item_dnn, "heads": args.heads,
+            "rnn_layers": args.rnn_layers, "rnn_dropout": args.rnn_dropout, "sampler": args.sampler,
             "num_sampled": args.num_sampled,
             "train_rows": n_train, "steps": args.steps, "warmup_steps": args.warmup_steps}
     print("versions: deepmatch %(deepmatch)s, deepctr %(deepctr)s, tensorflow %(tensorflow)s, "

@@ -1,5 +1,6 @@
 """``benchmarks/speed_vs_deepmatch.py`` without DeepMatch or ML-1M: each model's same-setup overrides compose
-into DeepMatch's shapes, and ``--seq-len`` is refused for the models whose setup it cannot change."""
+into DeepMatch's shapes, each experiment's options build DeepMatch alike, and ``--seq-len`` is refused where it
+cannot apply."""
 
 import importlib.util
 import os
@@ -16,14 +17,18 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 SCRIPT = BENCHMARKS / "speed_vs_deepmatch.py"
 
 
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def speed():
     sys.path.insert(0, str(BENCHMARKS))  # the script imports its sibling epoch_timer
     try:
-        spec = importlib.util.spec_from_file_location("speed_vs_deepmatch", SCRIPT)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        yield module
+        yield load("speed_vs_deepmatch")
     finally:
         sys.path.remove(str(BENCHMARKS))
 
@@ -51,6 +56,33 @@ def test_same_setups_are_deepmatchs_shapes(speed, seq_len):
             assert (cfg.samples.short_len, cfg.samples.seq_len) == (5, 55)
         else:
             assert cfg.samples.seq_len == seq_len, model
+
+
+@pytest.mark.parametrize("setup", ["experiment", "deepmatch"])
+def test_deepmatch_is_built_alike(speed, setup):
+    """The options each matchkit config gives ``deepmatch_baseline.py`` parse there into that config's history
+    length, item width, DNN units and SDM heads and LSTM layers: the experiment's, or its DeepMatch setup's."""
+    baseline = load("deepmatch_baseline").parser()
+    for model, (experiment, _) in speed.PAIRS.items():
+        cfg = composed([f"+experiment={experiment}", *(speed.same_setup(model) if setup == "deepmatch" else [])])
+        args = baseline.parse_args(["--models", model, *speed.deepmatch_options(model, cfg)])
+        assert args.item_dim == cfg.features.item[0].embedding_dim, model
+        if model == "ncf":  # DeepMatch's NCF reads no history
+            continue
+        assert args.seq_len == cfg.samples.seq_len - cfg.samples.short_len, model
+        assert args.user_dnn == (list(cfg.model.user_dnn_units) if "user_dnn_units" in cfg.model else None), model
+        assert args.item_dnn == (list(cfg.model.item_dnn_units) if model == "dssm" else None), model
+        assert args.heads == (cfg.model.num_heads if model == "sdm" else 4), model
+        assert (args.rnn_layers, args.rnn_dropout) == ((1, 0.0) if model == "sdm" else (2, 0.2)), model
+    sdm = baseline.parse_args(speed.deepmatch_options("sdm", composed(["+experiment=sdm_ml1m"])))
+    assert (sdm.item_dim, sdm.seq_len) == (64, 50)  # sdm_ml1m: 64-wide items, 5 recent + 50
+
+
+def test_seq_len_is_refused_with_the_experiments_setup():
+    done = subprocess.run([sys.executable, str(SCRIPT), "--deepmatch-python", sys.executable, "--models", "mind",
+                           "--setup", "experiment", "--seq-len", "10"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "each experiment's own" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_seq_len_is_refused_for_a_fixed_setup():
