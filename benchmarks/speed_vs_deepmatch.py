@@ -183,14 +183,24 @@ def main(argv=None) -> int:
         f"{datetime.date.today().isoformat()}. Seconds per epoch of 988,064 rows (3,860 steps): DeepMatch from "
         f"{args.steps} timed steps after a warm-up (graph mode, as its examples); matchkit the median of "
         f"{args.rounds} compiled 32-step blocks. Each model's timings ran one after the other, "
-        f"{args.repeats} times in turn on the same machine; the table gives the medians, and the range of the "
-        "speed-up over those repeats.", "", *table(args, rows)]
+        f"{args.repeats} times in turn on the same machine ({machine()}); the table gives the medians, and the range "
+        "of the speed-up over those repeats.", "", *table(args, rows)]
     from matchkit.io.atomic import atomic_path
 
     with atomic_path(out) as tmp:
         tmp.write_text("\n".join(lines) + "\n")
     print(f"wrote {out}")
     return 0
+
+
+def machine() -> str:
+    """The CPU, its core count and its widest vector instructions, from /proc/cpuinfo where there is one."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+                "unknown CPU")
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
+    vectors = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    return f"{name}, {os.cpu_count()} cores, {vectors}"
 
 
 def table(args, rows) -> list[str]:
@@ -209,7 +219,9 @@ def table(args, rows) -> list[str]:
         f"Same setup (DeepMatch's ML-1M examples{cut}): histories of {args.seq_len} (SDM: 5 recent + 50), "
         "32-wide items, 255 frequency-sampled negatives (DSSM, FM: in-batch), Adam; NCF pointwise with 4 negatives "
         "per positive (5 x 988,064 rows per epoch), from the profile and the item id only, as DeepMatch's NCF takes "
-        "no history. "
+        "no history. DeepMatch's model is built as matchkit's (`deepmatch_options`): the experiment's DNN units, and "
+        "for SDM matchkit's heads and single LSTM layer without dropout (DeepMatch's example: 4 heads, two LSTM "
+        "layers, dropout 0.2). "
         "The last two columns time matchkit's experiment as configured, and divide DeepMatch's time above by it: "
         "a comparison across setups wherever the experiment's differs from the one above."]
 
