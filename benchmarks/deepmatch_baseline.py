@@ -15,9 +15,9 @@ The setup follows DeepMatch's own ML-1M examples (run_dssm_inbatchsoftmax.py, ru
 run_sdm.py, run_mind.py, run_comirec.py): LabelEncoder(+1) ids, first genre only, user profile
 features (dim 16), hist_movie_id/hist_genres (length 50 or --seq-len, mean pooling, dim 32), item movie_id
 (dim 32; DSSM's item tower also gets genres), DNNs as in the examples (--item-dim, --user-dnn,
---item-dnn, --heads, --rnn-layers and --rnn-dropout set them as a matchkit experiment does instead), rows = every position i>=1
-of each user's time-sorted ratings with the previous items most recent first, the last one per user
-held out.
+--item-dnn, --heads, --rnn-layers and --rnn-dropout set them as a matchkit experiment does instead),
+rows = every position i>=1 of each user's time-sorted ratings with the previous items most recent
+first, the last one per user held out.
 As in the examples, eager execution is disabled (TF1-style graph training); on TF 2.15 DeepMatch
 0.3.2 needs that: in eager mode only DSSM builds (YoutubeDNN, MIND, SDM fail).
 Samplers: DSSM and FM in-batch softmax (FM with every field 32 wide); YoutubeDNN, SDM, MIND and

@@ -102,6 +102,7 @@ def speedup(dm: list[float], mk: list[float]) -> tuple[float, str]:
 
 
 def setup_of(cfg) -> str:
+    """The table's words for an experiment's history length and item width."""
     return f"seq_len {cfg.samples.seq_len}, {cfg.features.item[0].embedding_dim}-wide items"
 
 
@@ -136,7 +137,8 @@ def experiment_setup_row(model, args, data, local) -> str:
     setup = setup_of(own_t.cfg)
     print(f"{model}: DeepMatch ({' '.join(options)}) {dm:.1f} s, {experiment} ({setup}) {own_s:.1f} s "
           f"({ratio:.1f}x; repeats {spread})", flush=True)
-    return f"| {model} | `{experiment}` ({setup}) | `{' '.join(options)}` | {dm:.1f} | {own_s:.1f} | **{ratio:.1f}x** | {spread} |"
+    return (f"| {model} | `{experiment}` ({setup}) | `{' '.join(options)}` | {dm:.1f} | {own_s:.1f} | "
+            f"**{ratio:.1f}x** | {spread} |")
 
 
 def main(argv=None) -> int:
@@ -204,12 +206,15 @@ def machine() -> str:
 
 
 def table(args, rows) -> list[str]:
+    """The table of ``rows`` for ``args.setup``, its header and its footnote, as lines."""
     if args.setup == "experiment":
         return [
-            "| model | matchkit experiment | DeepMatch built alike (`deepmatch_baseline.py` options) | DeepMatch s/epoch "
-            "| matchkit s/epoch | speed-up | speed-up range |", "|---|---|---|---|---|---|---|", *rows, "",
+            "| model | matchkit experiment | DeepMatch built alike (`deepmatch_baseline.py` options) "
+            "| DeepMatch s/epoch | matchkit s/epoch | speed-up | speed-up range |", "|---|---|---|---|---|---|---|",
+            *rows, "",
             "Each matchkit experiment as configured, against DeepMatch's model with the same history length, item "
-            "width, DNN units and (SDM) attention heads and single LSTM layer, the same sampler and negatives, at the same batch size. "
+            "width, DNN units and (SDM) attention heads and single LSTM layer, the same sampler and negatives, at the "
+            "same batch size. "
             "DeepMatch's NCF takes no history: its row times DeepMatch's NCF on the profile and the item id "
             "against matchkit's, which also reads the 3 most recent items."]
     cut = "" if args.seq_len == SEQ_LEN else f", with their histories of 50 cut to {args.seq_len}"
