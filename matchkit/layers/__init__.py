@@ -1,7 +1,7 @@
 """Keras layers shared by the models (towers, normalisation, multi-interest extraction)."""
 
 from matchkit.layers.capsule_routing import CapsuleRouting
-from matchkit.layers.dnn import DNN
+from matchkit.layers.dnn import DNN, JoinedDNN
 from matchkit.layers.interest_gate import InterestGate
 from matchkit.layers.interest_mask import InterestMask, ServingInterests
 from matchkit.layers.l2_normalize import L2Normalize
@@ -10,5 +10,5 @@ from matchkit.layers.masked_self_attention import MaskedSelfAttention
 from matchkit.layers.query_attention import QueryAttentionPooling
 from matchkit.layers.self_attentive import SelfAttentiveInterests
 
-__all__ = ["CapsuleRouting", "DNN", "InterestGate", "InterestMask", "L2Normalize", "LabelAwareAttention",
+__all__ = ["CapsuleRouting", "DNN", "InterestGate", "InterestMask", "JoinedDNN", "L2Normalize", "LabelAwareAttention",
            "MaskedSelfAttention", "QueryAttentionPooling", "SelfAttentiveInterests", "ServingInterests"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+from keras import ops
 
 from matchkit.errors import ConfigError
 
@@ -64,12 +65,16 @@ class DNN(keras.layers.Layer):
     def call(self, inputs, training=None):
         x = inputs
         for i, dense in enumerate(self.dense_layers):
-            x = dense(x)
-            if self.use_bn:
-                x = self.bn_layers[i](x, training=training)
-            x = self.activations[i](x)
-            if self.dropouts:
-                x = self.dropouts[i](x, training=training)
+            x = self.after_dense(i, dense(x), training)
+        return x
+
+    def after_dense(self, i: int, x, training=None):
+        """Layer ``i``'s batch normalisation, activation and dropout applied to its Dense output ``x``."""
+        if self.use_bn:
+            x = self.bn_layers[i](x, training=training)
+        x = self.activations[i](x)
+        if self.dropouts:
+            x = self.dropouts[i](x, training=training)
         return x
 
     def compute_output_shape(self, input_shape):
@@ -79,3 +84,33 @@ class DNN(keras.layers.Layer):
         return {**super().get_config(), "units": self.units, "activation": self.activation,
                 "dropout": self.dropout, "use_bn": self.use_bn, "l2_reg": self.l2_reg,
                 "output_activation": self.output_activation, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="matchkit")
+class JoinedDNN(DNN):
+    """``rows [B, K, d]``, ``shared [B, P]`` -> ``[B, K, units[-1]]``: the :class:`DNN` of
+    ``concat([rows[:, k], shared])`` for every ``k`` (a multi-interest user's interests, each joined with the
+    profile).
+
+    The weights are those of a ``DNN`` on the ``d + P``-wide concatenation, but the first layer is computed
+    as ``rows @ W[:d] + (shared @ W[d:])`` broadcast over ``K``: the shared part is multiplied once per row
+    of the batch instead of ``K`` times, and the tiled copy is never built.
+    """
+
+    def build(self, rows_shape, shared_shape):
+        rows_shape, shared_shape = tuple(rows_shape), tuple(shared_shape)
+        super().build(rows_shape[:-1] + (int(rows_shape[-1]) + int(shared_shape[-1]),))
+
+    def call(self, rows, shared, training=None):
+        first, width = self.dense_layers[0], rows.shape[-1]
+        kernel = first.kernel
+        x = ops.matmul(rows, kernel[:width]) + ops.expand_dims(ops.matmul(shared, kernel[width:]), 1)
+        if first.use_bias:
+            x = x + first.bias
+        x = self.after_dense(0, x, training)
+        for i, dense in enumerate(self.dense_layers[1:], start=1):
+            x = self.after_dense(i, dense(x), training)
+        return x
+
+    def compute_output_shape(self, rows_shape, shared_shape=None):
+        return tuple(rows_shape[:-1]) + (self.units[-1],)

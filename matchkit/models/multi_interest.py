@@ -1,7 +1,7 @@
 """Base of the models that give each user several vectors, one per interest (MIND, ComiRec).
 
     item history [B, L] --embed--> [B, L, d] --extract--> [B, K, d] --+
-    other user columns --embed, pool, concatenate--> [B, P] --tile-----+--> DNN --> user_tower [B, K, D]
+    other user columns --embed, pool, concatenate--> [B, P] -----------+--> JoinedDNN --> user_tower [B, K, D]
     item id [B] --embed--> item_tower [B, D]   (rows of the item-id embedding table)
 
 Training scores each row's user by label-aware attention over its interests, given the target item;
@@ -16,7 +16,7 @@ import keras
 from matchkit.errors import ConfigError
 from matchkit.features.inputs import EmbeddingTables, build_inputs, concat_features, embed_sequences
 from matchkit.features.varlen_sparse import VarLenSparseFeat
-from matchkit.layers import DNN, InterestMask, L2Normalize, LabelAwareAttention, ServingInterests
+from matchkit.layers import DNN, InterestMask, JoinedDNN, L2Normalize, LabelAwareAttention, ServingInterests
 from matchkit.losses import SampledSoftmaxLoss
 from matchkit.models.base import ModelContext, RetrievalModel
 from matchkit.models.towers import item_id_tower, softmax_step
@@ -25,8 +25,8 @@ from matchkit.models.towers import item_id_tower, softmax_step
 class MultiInterestModel(RetrievalModel):
     """Builds the towers around :meth:`extract` and trains with sampled softmax over label-aware users.
 
-    The history is the varlen user column(s) embedded with the item-id table (``hist_<item_col>``); each
-    other user column (profile, other histories pooled) is joined to every interest before the DNN of
+    The history is the varlen user column(s) embedded with the item-id table (``hist_<item_col>``); the
+    other user columns (profile, other histories pooled) are joined to every interest in the DNN of
     ``user_dnn_units`` (``activation``, linear last layer of width ``D`` = the item-id embedding_dim), as in
     DeepMatch. ``user_dnn_units=[]`` leaves the interests as extracted (then other columns are refused).
 
@@ -81,7 +81,7 @@ class MultiInterestModel(RetrievalModel):
         return history, [c for c in user_columns if c not in history]
 
     def interest_dnn(self, interests, other, units: list, activation: str, width: int):
-        """``[B, K, D]``: each interest joined with the other user features ``[B, P]`` (if any), then the DNN."""
+        """``[B, K, D]``: the DNN of each interest joined with the other user features ``[B, P]`` (if any)."""
         if not units:
             if other is not None:
                 raise ConfigError(f"model.user_dnn_units is empty, so {self.model_name} can use only the item "
@@ -93,11 +93,10 @@ class MultiInterestModel(RetrievalModel):
         if units[-1] != width:
             raise ConfigError(f"the last of model.user_dnn_units must equal the '{self.item_col}' embedding_dim "
                               f"({width}), received {units}")
+        options = dict(activation=activation, output_activation="linear", seed=self.context.seed, name="interest_dnn")
         if other is not None:
-            tiled = keras.layers.RepeatVector(self.n_interests, name="profile_per_interest")(other)
-            interests = keras.layers.Concatenate(axis=-1, name="interest_and_profile")([interests, tiled])
-        return DNN(units, activation=activation, output_activation="linear", seed=self.context.seed,
-                   name="interest_dnn")(interests)
+            return JoinedDNN(units, **options)(interests, other)
+        return DNN(units, **options)(interests)
 
     def extract(self, seq, lengths, width: int):
         """Symbolic ``[B, K, d]`` interests from the embedded history ``seq [B, L, d]`` (``lengths [B]``);

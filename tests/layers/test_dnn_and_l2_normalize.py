@@ -1,10 +1,10 @@
-"""DNN and L2Normalize: shapes, hand-worked values and config round trips."""
+"""DNN, JoinedDNN and L2Normalize: shapes, hand-worked values and config round trips."""
 
 import numpy as np
 import pytest
 
 from matchkit.errors import ConfigError
-from matchkit.layers import DNN, L2Normalize, ServingInterests
+from matchkit.layers import DNN, JoinedDNN, L2Normalize, ServingInterests
 from layer_helpers import assert_config_round_trip
 
 
@@ -18,6 +18,23 @@ def test_dnn_shapes_activations_and_round_trip():
     assert_config_round_trip(linear, x)
     with pytest.raises(ConfigError, match=r"received units=\[\]"):
         DNN([])
+
+
+@pytest.mark.parametrize("use_bn", [False, True])
+def test_joined_dnn_is_the_dnn_of_each_row_joined_with_the_shared_part(use_bn):
+    rng = np.random.default_rng(2)
+    rows = rng.standard_normal((3, 2, 4)).astype(np.float32)  # [B, K, d]
+    shared = rng.standard_normal((3, 5)).astype(np.float32)  # [B, P]
+    joined = JoinedDNN([6, 3], activation="relu", output_activation="linear", use_bn=use_bn, seed=4)
+    out = np.asarray(joined(rows, shared))
+    assert out.shape == (3, 2, 3)
+    plain = DNN([6, 3], activation="relu", output_activation="linear", use_bn=use_bn, seed=4)
+    concatenated = np.concatenate([rows, np.repeat(shared[:, None, :], 2, axis=1)], axis=-1)
+    plain(concatenated)
+    assert [w.shape for w in plain.get_weights()] == [w.shape for w in joined.get_weights()]
+    plain.set_weights(joined.get_weights())
+    np.testing.assert_allclose(out, np.asarray(plain(concatenated)), rtol=1e-5, atol=1e-6)
+    assert_config_round_trip(joined, rows, shared)
 
 
 def test_l2_normalize_unit_rows_zero_stays_zero_and_round_trip():
