@@ -71,17 +71,24 @@ class MaskedSelfAttention(keras.layers.Layer):
         heads, head_width = self.num_heads, width // self.num_heads
         kernel, bias = self.qkv.kernel, self.qkv.bias
 
-        def project(i):  # [B, L, H, d]
-            block = slice(i * width, (i + 1) * width)
-            return ops.reshape(ops.matmul(inputs, kernel[:, block]) + bias[block], (batch, steps, heads, head_width))
+        def project(i, shift=None):  # [B, L, H, d]
+            product = ops.matmul(inputs, kernel[:, i * width:(i + 1) * width])
+            return ops.reshape(product if shift is None else product + shift, (batch, steps, heads, head_width))
 
-        q, k, v = project(0), project(1), project(2)
+        # The biases of k and v are added where their gradients are cheap: a key bias shifts all of a
+        # query's scores by one constant, which the softmax removes (its gradient is zero); a value bias
+        # adds itself times the query's total weight (1, or 0 for a row without valid positions).
+        q = project(0, bias[:width])
+        k = project(1, ops.stop_gradient(bias[width:2 * width]))
+        v = project(2)
         k = ops.expand_dims(ops.transpose(k, (0, 2, 1, 3)), 1)  # [B, 1, H, L_key, d]
         v = ops.expand_dims(ops.transpose(v, (0, 2, 1, 3)), 1)
         scores = ops.sum(ops.expand_dims(q, 3) * k, axis=-1) / (head_width ** 0.5)  # [B, L_query, H, L_key]
         valid = ops.reshape(valid_mask(inputs, lengths), (batch, 1, 1, steps))
         weights = self.attention_dropout(masked_softmax(scores, valid), training=training)
         attended = ops.sum(ops.expand_dims(weights, -1) * v, axis=3)  # [B, L_query, H, d]
+        total = ops.sum(weights, axis=-1, keepdims=True)  # [B, L_query, H, 1]
+        attended = attended + total * ops.reshape(bias[2 * width:], (heads, head_width))
         attended = self.output_dense(ops.reshape(attended, (batch, steps, width)))
         return self.norm(inputs + attended)
 

@@ -64,6 +64,18 @@ def test_equals_keras_multi_head_attention_with_the_same_weights():
     expected = layer.norm(X + mha(X, X, attention_mask=key_mask))
     np.testing.assert_allclose(np.asarray(layer(X, LENGTHS)), np.asarray(expected), rtol=1e-4, atol=1e-5)
 
+    # and the same gradients: the key bias's is zero in both (the softmax removes it), the others agree
+    upstream = RNG.normal(size=(B, L, D)).astype("float32")
+    with tf.GradientTape(persistent=True) as tape:
+        ours = tf.reduce_sum(layer(X, LENGTHS) * upstream)
+        theirs = tf.reduce_sum(layer.norm(X + mha(X, X, attention_mask=key_mask)) * upstream)
+    d_kernel, d_bias = (np.asarray(g) for g in tape.gradient(ours, [layer.qkv.kernel, layer.qkv.bias]))
+    mha_grads = [np.asarray(g) for g in tape.gradient(theirs, mha.trainable_variables[:6])]
+    np.testing.assert_allclose(d_kernel.reshape(D, 3, H, D // H),
+                               np.stack([mha_grads[0], mha_grads[2], mha_grads[4]], axis=1), rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(d_bias.reshape(3, H, D // H), np.stack(mha_grads[1::2]), rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(d_bias[D:2 * D], 0.0)
+
 
 def test_padded_positions_do_not_reach_valid_outputs():
     layer = built()
