@@ -64,7 +64,7 @@ def test_equals_keras_multi_head_attention_with_the_same_weights():
     expected = layer.norm(X + mha(X, X, attention_mask=key_mask))
     np.testing.assert_allclose(np.asarray(layer(X, LENGTHS)), np.asarray(expected), rtol=1e-4, atol=1e-5)
 
-    # and the same gradients: the key bias's is zero in both (the softmax removes it), the others agree
+    # and the same gradients: the key bias gets zero in both (the softmax removes it), the rest agree
     upstream = RNG.normal(size=(B, L, D)).astype("float32")
     with tf.GradientTape(persistent=True) as tape:
         ours = tf.reduce_sum(layer(X, LENGTHS) * upstream)
