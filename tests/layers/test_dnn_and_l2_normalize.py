@@ -25,15 +25,18 @@ def test_joined_dnn_is_the_dnn_of_each_row_joined_with_the_shared_part(use_bn):
     rng = np.random.default_rng(2)
     rows = rng.standard_normal((3, 2, 4)).astype(np.float32)  # [B, K, d]
     shared = rng.standard_normal((3, 5)).astype(np.float32)  # [B, P]
-    joined = JoinedDNN([6, 3], activation="relu", output_activation="linear", use_bn=use_bn, seed=4)
+    joined = JoinedDNN([6, 3], activation="relu", output_activation="linear", use_bn=use_bn, l2_reg=1e-3, seed=4)
     out = np.asarray(joined(rows, shared))
     assert out.shape == (3, 2, 3)
-    plain = DNN([6, 3], activation="relu", output_activation="linear", use_bn=use_bn, seed=4)
+    plain = DNN([6, 3], activation="relu", output_activation="linear", use_bn=use_bn, l2_reg=1e-3, seed=4)
     concatenated = np.concatenate([rows, np.repeat(shared[:, None, :], 2, axis=1)], axis=-1)
     plain(concatenated)
     assert [w.shape for w in plain.get_weights()] == [w.shape for w in joined.get_weights()]
     plain.set_weights(joined.get_weights())
     np.testing.assert_allclose(out, np.asarray(plain(concatenated)), rtol=1e-5, atol=1e-6)
+    # the first kernel is read, not called, yet its L2 penalty still counts
+    np.testing.assert_allclose([float(x) for x in joined.losses], [float(x) for x in plain.losses], rtol=1e-6)
+    assert len(joined.losses) == 2
     assert_config_round_trip(joined, rows, shared)
 
 
