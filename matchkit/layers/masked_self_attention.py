@@ -75,15 +75,18 @@ class MaskedSelfAttention(keras.layers.Layer):
             product = ops.matmul(inputs, kernel[:, i * width:(i + 1) * width])
             return ops.reshape(product if shift is None else product + shift, (batch, steps, heads, head_width))
 
-        # The biases of k and v are added where their gradients are cheap: a key bias shifts all of a
-        # query's scores by one constant, which the softmax removes (its gradient is zero); a value bias
-        # adds itself times the query's total weight (1, or 0 for a row without valid positions).
-        q = project(0, bias[:width])
+        # The biases are added where their gradients are cheap: a key bias shifts all of a query's scores
+        # by one constant, which the softmax removes (its gradient is zero); the query bias b_q adds the
+        # score <b_q, k_j> of each key, the same for every query; a value bias adds itself times the
+        # query's total weight (1, or 0 for a row without valid positions).
+        q = project(0)
         k = project(1, ops.stop_gradient(bias[width:2 * width]))
         v = project(2)
+        key_scores = ops.sum(k * ops.reshape(bias[:width], (heads, head_width)), axis=-1)  # [B, L_key, H]
+        key_scores = ops.expand_dims(ops.transpose(key_scores, (0, 2, 1)), 1)  # [B, 1, H, L_key]
         k = ops.expand_dims(ops.transpose(k, (0, 2, 1, 3)), 1)  # [B, 1, H, L_key, d]
         v = ops.expand_dims(ops.transpose(v, (0, 2, 1, 3)), 1)
-        scores = ops.sum(ops.expand_dims(q, 3) * k, axis=-1) / (head_width ** 0.5)  # [B, L_query, H, L_key]
+        scores = (ops.sum(ops.expand_dims(q, 3) * k, axis=-1) + key_scores) / (head_width ** 0.5)  # [B, L_q, H, L_key]
         valid = ops.reshape(valid_mask(inputs, lengths), (batch, 1, 1, steps))
         weights = self.attention_dropout(masked_softmax(scores, valid), training=training)
         attended = ops.sum(ops.expand_dims(weights, -1) * v, axis=3)  # [B, L_query, H, d]
