@@ -9,6 +9,8 @@ from matchkit.layers.label_aware_attention import LabelAwareAttention
 from matchkit.layers.masked_self_attention import MaskedSelfAttention
 from matchkit.layers.query_attention import QueryAttentionPooling
 from matchkit.layers.self_attentive import SelfAttentiveInterests
+from matchkit.layers.unrolled_lstm import UnrolledLSTM
 
 __all__ = ["CapsuleRouting", "DNN", "InterestGate", "InterestMask", "JoinedDNN", "L2Normalize", "LabelAwareAttention",
-           "MaskedSelfAttention", "QueryAttentionPooling", "SelfAttentiveInterests", "ServingInterests"]
+           "MaskedSelfAttention", "QueryAttentionPooling", "SelfAttentiveInterests", "ServingInterests",
+           "UnrolledLSTM"]

@@ -7,7 +7,7 @@ import keras
 from matchkit.errors import ConfigError
 from matchkit.features.inputs import EmbeddingTables, build_inputs, concat_features, embed_sequences
 from matchkit.features.varlen_sparse import VarLenSparseFeat
-from matchkit.layers import InterestGate, MaskedSelfAttention, QueryAttentionPooling
+from matchkit.layers import InterestGate, MaskedSelfAttention, QueryAttentionPooling, UnrolledLSTM
 from matchkit.losses import SampledSoftmaxLoss
 from matchkit.models import MODELS
 from matchkit.models.base import ModelContext, RetrievalModel
@@ -34,10 +34,11 @@ class SDM(RetrievalModel):
 
     - query ``[B, D]`` = Dense(D, ``activation``) of the concatenated profile embeddings;
     - short ``s [B, D]``: the short columns looked up per position (shared tables, unpooled), concatenated
-      per position ``[B, S, sum d]`` -> Dense(D, ``activation``) -> LSTM(D) -> :class:`MaskedSelfAttention`
-      (``num_heads``, residual + LayerNorm) -> :class:`QueryAttentionPooling` by the query over the
-      ``short_hist_len`` valid positions. The LSTM reads the session most recent first, as DeepMatch's
-      SDM does; the valid positions come first, so the padding after them never reaches their outputs;
+      per position ``[B, S, sum d]`` -> Dense(D, ``activation``) -> LSTM(D) (:class:`UnrolledLSTM`) ->
+      :class:`MaskedSelfAttention` (``num_heads``, residual + LayerNorm) -> :class:`QueryAttentionPooling` by
+      the query over the ``short_hist_len`` valid positions. The LSTM reads the session most recent first,
+      as DeepMatch's SDM does; the valid positions come first, so the padding after them never reaches
+      their outputs;
     - long ``p [B, D]``: each long column ``[B, L, D]`` attention-pooled by the query over its
       ``long_hist_len`` valid positions, concatenated -> Dense(D, ``activation``);
     - user vector ``[B, D]`` = :class:`InterestGate` ``g * s + (1 - g) * p``, ``g = sigmoid(Dense(D)(
@@ -69,9 +70,8 @@ class SDM(RetrievalModel):
         query = dense("user_query", 0)(concat_features(inputs, profile, tables))
         x, short_len = embed_sequences(inputs, short, tables)  # [B, S, sum of dims], [B]
         x = dense("short_input", 1)(x)
-        x = keras.layers.LSTM(width, return_sequences=True, unroll=True, name="short_lstm",
-                              kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 2),
-                              recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 3))(x)
+        x = UnrolledLSTM(width, name="short_lstm", kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 2),
+                         recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 3))(x)
         x = MaskedSelfAttention(num_heads, dropout=dropout, seed=seed + 4, name="short_self_attention")(x, short_len)
         short_vec = QueryAttentionPooling(name="short_user_attention")(x, query, short_len)
         pooled = []
