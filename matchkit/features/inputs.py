@@ -192,3 +192,34 @@ def embed_sequences(inputs: Mapping[str, Any], columns: Iterable[Any], tables: M
     seqs = [tables[c.embedding_name](_ids(inputs, c)) for c in columns]
     seq = seqs[0] if len(seqs) == 1 else keras.layers.Concatenate(axis=-1)(seqs)
     return seq, _get_input(inputs, columns[0].length_name, columns[0])
+
+
+@keras.saving.register_keras_serializable(package="matchkit")
+class RowIds(keras.layers.Layer):
+    """``int32 [V]``: ``0, 1, ..., V - 1``, the ids of every row of a ``V``-row table. Its input only places
+    it in a functional graph, so that the table's Embedding called on it gives the live ``[V, D]`` table."""
+
+    def __init__(self, vocabulary_size: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.vocabulary_size = int(vocabulary_size)
+
+    def call(self, inputs: Any) -> Any:
+        return ops.arange(self.vocabulary_size, dtype="int32")
+
+    def compute_output_shape(self, inputs_shape):
+        return (self.vocabulary_size,)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "vocabulary_size": self.vocabulary_size}
+
+
+def embed_table_rows(inputs: Mapping[str, Any], column: VarLenSparseFeat,
+                     tables: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """One varlen ``column`` as ``(rows [V, D], ids [B, L], lengths [B])``: its whole embedding table, its
+    (hashed) ids and its lengths, for layers that work per table row rather than per position
+    (:class:`~matchkit.layers.VocabularyAttentionPooling`)."""
+    if not isinstance(column, VarLenSparseFeat) or column.length_name is None:
+        raise ConfigError(f"feature '{column.name}' should be a varlen_sparse column with a length_name")
+    ids = _ids(inputs, column)
+    rows = tables[column.embedding_name](RowIds(column.vocabulary_size, name=f"rows_{column.name}")(ids))
+    return rows, ids, _get_input(inputs, column.length_name, column)

@@ -1,4 +1,4 @@
-"""Attention pooling of a padded sequence by one query vector per row (SDM's user attention)."""
+"""Attention pooling of a padded sequence by one query vector per row (SDM's user and long-term attention)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 import keras
 from keras import ops
 
+from matchkit.layers.masked_softmax import masked_softmax
+from matchkit.pooling.sequence import valid_mask
 from matchkit.pooling.weighted import WeightedSequencePooling
 
 
@@ -51,6 +53,64 @@ class QueryAttentionPooling(keras.layers.Layer):
 
     def compute_output_shape(self, inputs_shape, query_shape, lengths_shape=None):
         return (inputs_shape[0], inputs_shape[-1])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="matchkit")
+class VocabularyAttentionPooling(keras.layers.Layer):
+    """:class:`QueryAttentionPooling` of the sequence ``rows[ids]``, computed over the ``V`` rows of the table
+    instead of the ``L`` positions.
+
+    The same function as ``QueryAttentionPooling(scale)(take(rows, ids, axis=0), query, lengths)``: each
+    table row gets the score ``<q[b], rows[v]> / sqrt(D)`` (one ``[B, D] x [D, V]`` product), each position
+    the score of its id; the softmax weights of the valid positions are summed per id into ``[B, V]``,
+    whose product with ``rows`` is the pooled vector. No ``[B, L, D]`` tensor is formed, forward or
+    backward, so for a table with fewer rows than the sequence has positions (SDM's 19 genres against a
+    long-term history of 50) this is the cheaper form.
+
+    Args:
+        scale: divide the scores by ``sqrt(D)``.
+
+    Call args:
+        rows: float ``[V, D]``, the table (e.g. its Embedding called on :class:`~matchkit.features.inputs.RowIds`).
+        ids: int ``[B, L]``, row indices in ``[0, V)``.
+        query: float ``[B, D]``.
+        lengths: optional int ``[B]`` or ``[B, 1]``; the first ``length`` positions are valid. None: all are.
+
+    Returns:
+        ``[B, D]``. A row with no valid position is all zeros (never NaN).
+    """
+
+    def __init__(self, scale: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scale = bool(scale)
+
+    def build(self, rows_shape, ids_shape, query_shape, lengths_shape=None):
+        if rows_shape[-1] is not None and query_shape[-1] is not None and rows_shape[-1] != query_shape[-1]:
+            raise ValueError(f"VocabularyAttentionPooling needs a query as wide as the table rows, received rows "
+                             f"shape {tuple(rows_shape)} and query shape {tuple(query_shape)}")
+        self.built = True
+
+    def call(self, rows: Any, ids: Any, query: Any, lengths: Any = None) -> Any:
+        vocabulary = ops.shape(rows)[0]
+        row_scores = ops.matmul(query, ops.transpose(rows))  # [B, V]
+        if self.scale:
+            row_scores = row_scores / ops.sqrt(ops.cast(ops.shape(rows)[-1], rows.dtype))
+        ids = ops.cast(ids, "int32")
+        weights = masked_softmax(ops.take_along_axis(row_scores, ids, axis=1), valid_mask(ids, lengths))  # [B, L]
+        batch = ops.shape(ids)[0]
+        segments = ids + ops.expand_dims(ops.arange(batch, dtype="int32") * vocabulary, 1)  # (row b, id v) -> b V + v
+        per_row = ops.segment_sum(ops.reshape(weights, (-1,)), ops.reshape(segments, (-1,)),
+                                  num_segments=batch * vocabulary)
+        return ops.matmul(ops.reshape(per_row, (batch, vocabulary)), rows)
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> None:
+        return None
+
+    def compute_output_shape(self, rows_shape, ids_shape, query_shape, lengths_shape=None):
+        return (ids_shape[0], rows_shape[-1])
 
     def get_config(self) -> dict:
         return {**super().get_config(), "scale": self.scale}

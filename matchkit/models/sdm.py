@@ -5,9 +5,11 @@ from __future__ import annotations
 import keras
 
 from matchkit.errors import ConfigError
-from matchkit.features.inputs import EmbeddingTables, build_inputs, concat_features, embed_sequences
+from matchkit.features.inputs import (EmbeddingTables, build_inputs, concat_features, embed_sequences,
+                                      embed_table_rows)
 from matchkit.features.varlen_sparse import VarLenSparseFeat
-from matchkit.layers import InterestGate, MaskedSelfAttention, QueryAttentionPooling, UnrolledLSTM
+from matchkit.layers import (InterestGate, MaskedSelfAttention, QueryAttentionPooling, UnrolledLSTM,
+                             VocabularyAttentionPooling)
 from matchkit.losses import SampledSoftmaxLoss
 from matchkit.models import MODELS
 from matchkit.models.base import ModelContext, RetrievalModel
@@ -40,7 +42,9 @@ class SDM(RetrievalModel):
       as DeepMatch's SDM does; the valid positions come first, so the padding after them never reaches
       their outputs;
     - long ``p [B, D]``: each long column ``[B, L, D]`` attention-pooled by the query over its
-      ``long_hist_len`` valid positions, concatenated -> Dense(D, ``activation``);
+      ``long_hist_len`` valid positions, concatenated -> Dense(D, ``activation``). A column whose table
+      has no more rows than ``L`` (genres) is pooled by :class:`VocabularyAttentionPooling`, the same
+      function computed per table row;
     - user vector ``[B, D]`` = :class:`InterestGate` ``g * s + (1 - g) * p``, ``g = sigmoid(Dense(D)(
       [query, s, p]))``. A row with an empty history part pools it to zeros (finite vectors).
 
@@ -75,9 +79,14 @@ class SDM(RetrievalModel):
         x = MaskedSelfAttention(num_heads, dropout=dropout, seed=seed + 4, name="short_self_attention")(x, short_len)
         short_vec = QueryAttentionPooling(name="short_user_attention")(x, query, short_len)
         pooled = []
-        for column in long:  # each [B, L, D] pooled by the query
-            seq, long_len = embed_sequences(inputs, [column], tables)
-            pooled.append(QueryAttentionPooling(name=f"long_attention_{column.name}")(seq, query, long_len))
+        for column in long:  # each pooled by the query
+            name = f"long_attention_{column.name}"
+            if column.vocabulary_size <= column.maxlen:  # fewer table rows than positions: attend per row
+                rows, ids, long_len = embed_table_rows(inputs, column, tables)
+                pooled.append(VocabularyAttentionPooling(name=name)(rows, ids, query, long_len))
+            else:
+                seq, long_len = embed_sequences(inputs, [column], tables)
+                pooled.append(QueryAttentionPooling(name=name)(seq, query, long_len))
         long_vec = dense("long_output", 5)(_concat(pooled, "long_concat"))
         user = InterestGate(seed=seed + 6, name="interest_gate")(query, short_vec, long_vec)
         self.user_tower = finish_tower("user_tower", inputs, user, l2_normalize)

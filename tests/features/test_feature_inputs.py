@@ -1,4 +1,5 @@
-"""build_inputs / EmbeddingTables / embed_features / concat_features, and a tower saved and reloaded."""
+"""build_inputs / EmbeddingTables / embed_features / concat_features / embed_table_rows, and towers saved and
+reloaded."""
 
 import keras
 import numpy as np
@@ -14,6 +15,7 @@ from matchkit.features import (
     concat_features,
     embed_features,
 )
+from matchkit.features.inputs import embed_table_rows
 
 L = 4
 USER = [
@@ -139,3 +141,22 @@ def test_single_column_concat(tables):
     assert out.shape == (None, 5)
     with pytest.raises(ConfigError, match="no feature columns"):
         concat_features(inputs, [], tables)
+
+
+def test_embed_table_rows_gives_the_live_table_ids_and_lengths(tmp_path, tables):
+    column = USER[2]  # hist_genres: 6 rows
+    inputs = build_inputs(USER)
+    rows, ids, lengths = embed_table_rows(inputs, column, tables)
+    assert rows.shape == (6, 2) and ids.shape == (None, L)
+    model = keras.Model(inputs, [rows, ids, lengths])
+    out = model(BATCH)
+    np.testing.assert_array_equal(out[0].numpy(), table(tables, "genres"))
+    np.testing.assert_array_equal(out[1].numpy(), BATCH["hist_genres"])
+    np.testing.assert_array_equal(out[2].numpy(), BATCH["hist_len"])
+    tables["genres"].embeddings.assign(tables["genres"].embeddings + 1.0)  # the rows follow the table
+    np.testing.assert_array_equal(model(BATCH)[0].numpy(), table(tables, "genres"))
+    path = tmp_path / "rows.keras"
+    model.save(path)
+    np.testing.assert_array_equal(keras.saving.load_model(path, safe_mode=True)(BATCH)[0].numpy(), out[0].numpy() + 1.0)
+    with pytest.raises(ConfigError, match="varlen_sparse column with a length_name"):
+        embed_table_rows(inputs, USER[3], tables)  # clicks: masked by id, no length

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import keras
 import numpy as np
 import pytest
 from hydra import compose, initialize_config_module
@@ -9,6 +10,7 @@ from omegaconf import OmegaConf
 
 from matchkit.config import register_configs
 from matchkit.errors import ConfigError
+from matchkit.layers import QueryAttentionPooling, VocabularyAttentionPooling
 from matchkit.models.sdm import SDM
 
 SDM_SMALL = ["model=sdm", "features=movielens_sdm", "samples.short_len=5", "sampler=frequency",
@@ -28,6 +30,21 @@ def test_builds_from_its_config_and_loss_falls(trained):
     assert np.isfinite(losses).all() and losses[-1] < losses[0] - 0.2, losses
     assert samples.train["short_movie_id"].shape[1] == 5 and samples.train["long_movie_id"].shape[1] == 15
     assert {"short_hist_len", "long_hist_len"} <= set(model.user_input_names)
+
+
+def test_long_columns_with_small_tables_are_pooled_per_table_row(trained):
+    table, samples, model, _ = trained  # 13 genre rows (12 genres and padding) against 15 long positions
+    genres = model.user_tower.get_layer("long_attention_long_genres")
+    assert isinstance(genres, VocabularyAttentionPooling)
+    assert isinstance(model.user_tower.get_layer("long_attention_long_movie_id"), QueryAttentionPooling)
+    n = 64
+    columns = {k: samples.test[k][:n] for k in model.user_input_names}
+    query = keras.Model(model.user_tower.inputs, model.user_tower.get_layer("user_query").output)(columns)
+    rows = model.user_tower.get_layer("emb_genres").embeddings
+    per_position = QueryAttentionPooling()(keras.ops.take(rows, columns["long_genres"], axis=0), query,
+                                           columns["long_hist_len"])
+    np.testing.assert_allclose(genres(rows, columns["long_genres"], query, columns["long_hist_len"]), per_position,
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_item_vector_is_the_normalised_item_id_embedding(trained):
