@@ -63,3 +63,12 @@ def test_needs_a_positive_integer_width_and_a_static_length():
 def test_get_config_round_trip():
     assert_config_round_trip(UnrolledLSTM(4, kernel_initializer=keras.initializers.GlorotUniform(seed=3),
                                           name="lstm"), X)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 5])
+def test_each_row_is_its_own_recurrence_for_any_batch_size(rows):
+    layer = UnrolledLSTM(4)
+    full = np.asarray(layer(X))
+    compiled = tf.function(layer, jit_compile=True)
+    np.testing.assert_allclose(np.asarray(compiled(tf.constant(X[:rows]))), full[:rows], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(layer(X[-rows:])), full[-rows:], rtol=1e-5, atol=1e-6)
