@@ -18,6 +18,7 @@ from matchkit.features.dense import DenseFeat, DenseTransform
 from matchkit.features.sparse import AUTO, SparseFeat
 from matchkit.features.varlen_sparse import VarLenSparseFeat
 from matchkit.pooling import POOLINGS
+from matchkit.pooling.vocabulary import MODES as VOCABULARY_MODES, VocabularyPooling
 
 
 def _input_specs(column: Any) -> list[tuple[str, tuple, str]]:
@@ -135,11 +136,14 @@ def _embed_one(inputs: Mapping[str, Any], column: Any, tables: Mapping[str, Any]
     if isinstance(column, DenseFeat):
         return DenseTransform(column.transform, name=f"dense_{column.name}")(_get_input(inputs, column.name, column))
     ids = _ids(inputs, column)
-    looked_up = tables[column.embedding_name](ids)
     if not isinstance(column, VarLenSparseFeat):
-        return looked_up  # [B, D]
+        return tables[column.embedding_name](ids)  # [B, D]
     lengths = _get_input(inputs, column.length_name, column) if column.length_name else None
     mask = None if lengths is not None else ops.not_equal(ids, 0)
+    if column.weight_name is None and column.combiner in VOCABULARY_MODES and column.vocabulary_size <= column.maxlen:
+        rows = tables[column.embedding_name](RowIds(column.vocabulary_size, name=f"rows_{column.name}")(ids))
+        return VocabularyPooling(column.combiner, name=f"pool_{column.name}")(rows, ids, lengths=lengths, mask=mask)
+    looked_up = tables[column.embedding_name](ids)
     if column.weight_name is not None:
         pool = POOLINGS.get("weighted")(normalize=column.weight_norm, name=f"pool_{column.name}")
         return pool(looked_up, _get_input(inputs, column.weight_name, column), lengths=lengths, mask=mask)
@@ -154,7 +158,9 @@ def embed_features(
 
     Sparse: the embedding ``[B, embedding_dim]``. Varlen: the ``[B, maxlen, embedding_dim]`` lookup
     pooled by its combiner over the first ``length_name`` positions (or the non-zero ids), or a
-    weighted sum with ``weight_name``. Dense: the (transformed) float value ``[B, dimension]``.
+    weighted sum with ``weight_name``; a ``sum`` or ``mean`` column whose table has no more rows than
+    ``maxlen`` is pooled per table row instead (:class:`~matchkit.pooling.VocabularyPooling`, the same
+    function). Dense: the (transformed) float value ``[B, dimension]``.
 
     Args:
         inputs: name -> tensor, e.g. from :func:`build_inputs` (symbolic) or a batch (eager).

@@ -19,6 +19,7 @@ POOLINGS = Registry(
 )
 
 from matchkit.pooling.sequence import SequencePooling, valid_mask  # noqa: E402  (registers sum/mean/max)
+from matchkit.pooling.vocabulary import VocabularyPooling  # noqa: E402
 from matchkit.pooling.weighted import WeightedSequencePooling  # noqa: E402  (registers weighted)
 
-__all__ = ["POOLINGS", "SequencePooling", "WeightedSequencePooling", "valid_mask"]
+__all__ = ["POOLINGS", "SequencePooling", "VocabularyPooling", "WeightedSequencePooling", "valid_mask"]

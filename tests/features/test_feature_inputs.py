@@ -160,3 +160,19 @@ def test_embed_table_rows_gives_the_live_table_ids_and_lengths(tmp_path, tables)
     np.testing.assert_array_equal(keras.saving.load_model(path, safe_mode=True)(BATCH)[0].numpy(), out[0].numpy() + 1.0)
     with pytest.raises(ConfigError, match="varlen_sparse column with a length_name"):
         embed_table_rows(inputs, USER[3], tables)  # clicks: masked by id, no length
+
+
+def test_small_table_sequences_are_pooled_per_table_row_with_the_same_result(tables):
+    small = [VarLenSparseFeat("hist_genres", 6, 2, maxlen=8, embedding_name="genres", length_name="hist_len",
+                              combiner="mean"),
+             VarLenSparseFeat("tags", 6, 2, maxlen=8, embedding_name="genres", combiner="sum")]  # masked by id
+    batch = {"hist_genres": np.array([[1, 2, 2, 5, 3, 0, 0, 0], [4, 0, 0, 0, 0, 0, 0, 0], [0] * 8], "int32"),
+             "hist_len": np.array([4, 1, 0], "int32"),
+             "tags": np.array([[1, 0, 1, 3, 0, 0, 0, 0], [0] * 8, [5, 5, 5, 5, 5, 5, 5, 5]], "int32")}
+    inputs = build_inputs(small)
+    model = keras.Model(inputs, embed_features(inputs, small, tables)["default_group"])
+    assert type(model.get_layer("pool_hist_genres")).__name__ == "VocabularyPooling"
+    mean, total = (t.numpy() for t in model(batch))
+    genres = table(tables, "genres")
+    np.testing.assert_allclose(mean, [genres[[1, 2, 2, 5]].mean(0), genres[4], np.zeros(2)], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(total, [genres[[1, 1, 3]].sum(0), np.zeros(2), 8 * genres[5]], rtol=1e-5, atol=1e-6)
