@@ -9,6 +9,7 @@ from keras import ops
 
 from matchkit.layers.masked_softmax import masked_softmax
 from matchkit.pooling.sequence import valid_mask
+from matchkit.pooling.vocabulary import sum_per_table_row
 from matchkit.pooling.weighted import WeightedSequencePooling
 
 
@@ -94,17 +95,12 @@ class VocabularyAttentionPooling(keras.layers.Layer):
         self.built = True
 
     def call(self, rows: Any, ids: Any, query: Any, lengths: Any = None) -> Any:
-        vocabulary = ops.shape(rows)[0]
         row_scores = ops.matmul(query, ops.transpose(rows))  # [B, V]
         if self.scale:
             row_scores = row_scores / ops.sqrt(ops.cast(ops.shape(rows)[-1], rows.dtype))
         ids = ops.cast(ids, "int32")
         weights = masked_softmax(ops.take_along_axis(row_scores, ids, axis=1), valid_mask(ids, lengths))  # [B, L]
-        batch = ops.shape(ids)[0]
-        segments = ids + ops.expand_dims(ops.arange(batch, dtype="int32") * vocabulary, 1)  # (row b, id v) -> b V + v
-        per_row = ops.segment_sum(ops.reshape(weights, (-1,)), ops.reshape(segments, (-1,)),
-                                  num_segments=batch * vocabulary)
-        return ops.matmul(ops.reshape(per_row, (batch, vocabulary)), rows)
+        return ops.matmul(sum_per_table_row(weights, ids, ops.shape(rows)[0]), rows)
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> None:
         return None

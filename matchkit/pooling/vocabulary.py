@@ -13,6 +13,15 @@ from matchkit.pooling.sequence import valid_mask
 MODES = ("sum", "mean")
 
 
+def sum_per_table_row(weights: Any, ids: Any, vocabulary: Any) -> Any:
+    """``[B, V]``: ``weights [B, L]`` summed per row of each batch row, by their int ``ids [B, L]`` in
+    ``[0, V)``; entry ``[b, v]`` is the sum of ``weights[b, l]`` over the positions ``l`` with id ``v``."""
+    batch = ops.shape(ids)[0]
+    segments = ops.cast(ids, "int32") + ops.expand_dims(ops.arange(batch, dtype="int32") * vocabulary, 1)
+    sums = ops.segment_sum(ops.reshape(weights, (-1,)), ops.reshape(segments, (-1,)), num_segments=batch * vocabulary)
+    return ops.reshape(sums, (batch, vocabulary))
+
+
 @keras.saving.register_keras_serializable(package="matchkit")
 class VocabularyPooling(keras.layers.Layer):
     """:class:`~matchkit.pooling.SequencePooling` (``sum`` or ``mean``) of the sequence ``rows[ids]``,
@@ -45,11 +54,7 @@ class VocabularyPooling(keras.layers.Layer):
         weights = ops.cast(valid_mask(ids, lengths, mask), rows.dtype)  # [B, L]
         if self.mode == "mean":
             weights = weights / ops.maximum(ops.sum(weights, axis=1, keepdims=True), 1.0)
-        vocabulary, batch = ops.shape(rows)[0], ops.shape(ids)[0]
-        segments = ops.cast(ids, "int32") + ops.expand_dims(ops.arange(batch, dtype="int32") * vocabulary, 1)
-        counts = ops.segment_sum(ops.reshape(weights, (-1,)), ops.reshape(segments, (-1,)),
-                                 num_segments=batch * vocabulary)
-        return ops.matmul(ops.reshape(counts, (batch, vocabulary)), rows)
+        return ops.matmul(sum_per_table_row(weights, ids, ops.shape(rows)[0]), rows)
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> None:
         return None
