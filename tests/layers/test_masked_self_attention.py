@@ -112,3 +112,13 @@ def test_bad_arguments(kwargs, text):
 
 def test_get_config_round_trip():
     assert_config_round_trip(MaskedSelfAttention(4, dropout=0.1, seed=3, name="sa"), X, LENGTHS)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_each_row_attends_alone_for_any_batch_size_with_or_without_lengths(rows):
+    layer = built()
+    compiled = tf.function(layer, jit_compile=True)
+    np.testing.assert_allclose(np.asarray(compiled(tf.constant(X[:rows]), tf.constant(LENGTHS[:rows]))),
+                               reference(layer, X[:rows], LENGTHS[:rows]), rtol=1e-4, atol=1e-5)
+    full = np.full(rows, L, "int32")
+    np.testing.assert_allclose(np.asarray(layer(X[-rows:])), reference(layer, X[-rows:], full), rtol=1e-4, atol=1e-5)
