@@ -140,8 +140,8 @@ def _embed_one(inputs: Mapping[str, Any], column: Any, tables: Mapping[str, Any]
         return tables[column.embedding_name](ids)  # [B, D]
     lengths = _get_input(inputs, column.length_name, column) if column.length_name else None
     mask = None if lengths is not None else ops.not_equal(ids, 0)
-    if column.weight_name is None and column.combiner in VOCABULARY_MODES and column.vocabulary_size <= column.maxlen:
-        rows = tables[column.embedding_name](RowIds(column.vocabulary_size, name=f"rows_{column.name}")(ids))
+    if column.weight_name is None and column.combiner in VOCABULARY_MODES and fewer_rows_than_positions(column):
+        rows = _table_rows(column, ids, tables)
         return VocabularyPooling(column.combiner, name=f"pool_{column.name}")(rows, ids, lengths=lengths, mask=mask)
     looked_up = tables[column.embedding_name](ids)
     if column.weight_name is not None:
@@ -219,6 +219,17 @@ class RowIds(keras.layers.Layer):
         return {**super().get_config(), "vocabulary_size": self.vocabulary_size}
 
 
+def fewer_rows_than_positions(column: VarLenSparseFeat) -> bool:
+    """Whether the column's table has no more rows than the column has positions (genres against a
+    history of 50): then working per table row costs less than per position."""
+    return column.vocabulary_size <= column.maxlen
+
+
+def _table_rows(column: VarLenSparseFeat, ids: Any, tables: Mapping[str, Any]) -> Any:
+    """``[V, D]``: the column's whole (live) embedding table, placed in the graph by its ``ids``."""
+    return tables[column.embedding_name](RowIds(column.vocabulary_size, name=f"rows_{column.name}")(ids))
+
+
 def embed_table_rows(inputs: Mapping[str, Any], column: VarLenSparseFeat,
                      tables: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     """One varlen ``column`` as ``(rows [V, D], ids [B, L], lengths [B])``: its whole embedding table, its
@@ -227,5 +238,4 @@ def embed_table_rows(inputs: Mapping[str, Any], column: VarLenSparseFeat,
     if not isinstance(column, VarLenSparseFeat) or column.length_name is None:
         raise ConfigError(f"feature '{column.name}' should be a varlen_sparse column with a length_name")
     ids = _ids(inputs, column)
-    rows = tables[column.embedding_name](RowIds(column.vocabulary_size, name=f"rows_{column.name}")(ids))
-    return rows, ids, _get_input(inputs, column.length_name, column)
+    return _table_rows(column, ids, tables), ids, _get_input(inputs, column.length_name, column)

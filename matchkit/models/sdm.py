@@ -6,7 +6,7 @@ import keras
 
 from matchkit.errors import ConfigError
 from matchkit.features.inputs import (EmbeddingTables, build_inputs, concat_features, embed_sequences,
-                                      embed_table_rows)
+                                      embed_table_rows, fewer_rows_than_positions)
 from matchkit.features.varlen_sparse import VarLenSparseFeat
 from matchkit.layers import (InterestGate, MaskedSelfAttention, QueryAttentionPooling, UnrolledLSTM,
                              VocabularyAttentionPooling)
@@ -81,7 +81,7 @@ class SDM(RetrievalModel):
         pooled = []
         for column in long:  # each pooled by the query
             name = f"long_attention_{column.name}"
-            if column.vocabulary_size <= column.maxlen:  # fewer table rows than positions: attend per row
+            if fewer_rows_than_positions(column):  # attend per table row
                 rows, ids, long_len = embed_table_rows(inputs, column, tables)
                 pooled.append(VocabularyAttentionPooling(name=name)(rows, ids, query, long_len))
             else:
