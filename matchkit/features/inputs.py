@@ -17,6 +17,7 @@ from matchkit.errors import ConfigError, RegistryError
 from matchkit.features.dense import DenseFeat, DenseTransform
 from matchkit.features.sparse import AUTO, SparseFeat
 from matchkit.features.varlen_sparse import VarLenSparseFeat
+from matchkit.layers.flat_embedding import FlatEmbedding
 from matchkit.pooling import POOLINGS
 from matchkit.pooling.vocabulary import MODES as VOCABULARY_MODES, VocabularyPooling
 
@@ -57,7 +58,7 @@ def build_inputs(columns: Iterable[Any]) -> dict[str, keras.KerasTensor]:
 
 
 class EmbeddingTables(Mapping):
-    """One ``keras.layers.Embedding`` (named ``emb_<embedding_name>``) per distinct embedding_name.
+    """One :class:`~matchkit.layers.FlatEmbedding` (named ``emb_<embedding_name>``) per distinct embedding_name.
 
     Build it once from the columns of all towers of a model so that shared names share a table.
     ``tables[embedding_name]`` is the layer. The first column of a table sets its initializer and
@@ -90,7 +91,7 @@ class EmbeddingTables(Mapping):
                     )
         regularizer = keras.regularizers.L2(l2_reg) if l2_reg else None
         self._layers = {
-            table: keras.layers.Embedding(
+            table: FlatEmbedding(
                 column.vocabulary_size,
                 column.embedding_dim,
                 embeddings_initializer=column.make_initializer(None if seed is None else seed + i),
@@ -101,7 +102,7 @@ class EmbeddingTables(Mapping):
             for i, (table, column) in enumerate(owners.items())
         }
 
-    def __getitem__(self, embedding_name: str) -> keras.layers.Embedding:
+    def __getitem__(self, embedding_name: str) -> FlatEmbedding:
         try:
             return self._layers[embedding_name]
         except KeyError:  # RegistryError is also a KeyError, so Mapping.get / `in` work

@@ -2,6 +2,7 @@
 
 from matchkit.layers.capsule_routing import CapsuleRouting
 from matchkit.layers.dnn import DNN, JoinedDNN
+from matchkit.layers.flat_embedding import FlatEmbedding
 from matchkit.layers.interest_gate import InterestGate
 from matchkit.layers.interest_mask import InterestMask, ServingInterests
 from matchkit.layers.l2_normalize import L2Normalize
@@ -11,6 +12,6 @@ from matchkit.layers.query_attention import QueryAttentionPooling, VocabularyAtt
 from matchkit.layers.self_attentive import SelfAttentiveInterests
 from matchkit.layers.unrolled_lstm import UnrolledLSTM
 
-__all__ = ["CapsuleRouting", "DNN", "InterestGate", "InterestMask", "JoinedDNN", "L2Normalize", "LabelAwareAttention",
+__all__ = ["CapsuleRouting", "DNN", "FlatEmbedding", "InterestGate", "InterestMask", "JoinedDNN", "L2Normalize", "LabelAwareAttention",
            "MaskedSelfAttention", "QueryAttentionPooling", "SelfAttentiveInterests", "ServingInterests",
            "UnrolledLSTM", "VocabularyAttentionPooling"]

@@ -16,6 +16,7 @@ from matchkit.features import (
     embed_features,
 )
 from matchkit.features.inputs import embed_table_rows
+from matchkit.layers import FlatEmbedding
 
 L = 4
 USER = [
@@ -67,7 +68,7 @@ def test_build_inputs_conflict():
 def test_tables_shared(tables):
     assert sorted(tables) == ["genres", "movie_id", "user_id", "zip"]
     layer = tables["movie_id"]
-    assert isinstance(layer, keras.layers.Embedding) and layer.name == "emb_movie_id"
+    assert isinstance(layer, FlatEmbedding) and layer.name == "emb_movie_id"
     assert (layer.input_dim, layer.output_dim) == (20, 5)
     item_inputs, user_inputs = build_inputs(ITEM), build_inputs(USER)
     concat_features(item_inputs, ITEM, tables), concat_features(user_inputs, USER, tables)
@@ -153,7 +154,7 @@ def test_embed_table_rows_gives_the_live_table_ids_and_lengths(tmp_path, tables)
     np.testing.assert_array_equal(out[0].numpy(), table(tables, "genres"))
     np.testing.assert_array_equal(out[1].numpy(), BATCH["hist_genres"])
     np.testing.assert_array_equal(out[2].numpy(), BATCH["hist_len"])
-    tables["genres"].embeddings.assign(tables["genres"].embeddings + 1.0)  # the rows follow the table
+    tables["genres"].flat_embeddings.assign_add(np.ones(6 * 2, np.float32))  # the rows follow the table
     np.testing.assert_array_equal(model(BATCH)[0].numpy(), table(tables, "genres"))
     path = tmp_path / "rows.keras"
     model.save(path)
