@@ -15,7 +15,7 @@ from matchkit.features import (
     concat_features,
     embed_features,
 )
-from matchkit.features.inputs import embed_table_rows
+from matchkit.features.inputs import FLAT_BELOW, embed_table_rows
 from matchkit.layers import FlatEmbedding
 
 L = 4
@@ -73,6 +73,15 @@ def test_tables_shared(tables):
     item_inputs, user_inputs = build_inputs(ITEM), build_inputs(USER)
     concat_features(item_inputs, ITEM, tables), concat_features(user_inputs, USER, tables)
     assert layer.built and len(layer.weights) == 1  # one table serves movie_id and hist_movie_id
+
+
+def test_narrow_tables_are_flat_and_wide_ones_keras_embeddings():
+    tables = EmbeddingTables([SparseFeat("a", 10, FLAT_BELOW - 1), SparseFeat("b", 10, FLAT_BELOW)], seed=0)
+    assert type(tables["a"]) is FlatEmbedding and type(tables["b"]) is keras.layers.Embedding
+    ids = np.array([[1, 2], [9, 1]], np.int32)
+    for name in "ab":
+        got = np.asarray(tables[name](ids))
+        np.testing.assert_array_equal(got, np.asarray(tables[name].embeddings)[ids])
 
 
 def test_tables_conflict_and_unknown():
