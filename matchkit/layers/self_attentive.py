@@ -12,31 +12,33 @@ from matchkit.pooling.sequence import valid_mask
 
 @ops.custom_gradient
 def attention_logits(x, w1, w2):
-    """``[N, d] -> [N, K]``: ``tanh(x w1) w2``, with ``w1 [d, H]`` and ``w2 [H, K]`` (``K`` small).
+    """``[N, d] -> [N, K]``: ``tanh(x w1) w2^T``, with ``w1 [d, H]`` and ``w2 [K, H]`` (``K`` small).
 
-    The gradient is the one autodiff gives, written out so that the products with the thin ``w2`` are
-    elementwise loops fused with the tanh derivative instead of ``[N, H] x [H, K]`` dots, which run
-    slowly on CPU for small ``K``.
+    The gradient is the one autodiff gives, written out so that no product has a thin ``[., K]`` result
+    (they run slowly under XLA on CPU): the products with ``w2`` are elementwise loops fused with the tanh
+    derivative, and ``w2``'s own gradient is the ``[K, N] x [N, H]`` product, which is why ``w2`` is kept
+    ``[K, H]``.
     """
     hidden = ops.tanh(ops.matmul(x, w1))  # [N, H]
-    interests = range(w2.shape[1])
+    interests = range(w2.shape[0])
 
     def grad(*args, upstream=None):
         upstream = args[0] if upstream is None else upstream  # [N, K]
-        d_hidden = sum(upstream[:, k:k + 1] * w2[:, k] for k in interests)
+        d_hidden = sum(upstream[:, k:k + 1] * w2[k] for k in interests)
         d_pre = d_hidden * (1.0 - hidden * hidden)  # [N, H]
-        d_w2 = ops.stack([ops.sum(hidden * upstream[:, k:k + 1], axis=0) for k in interests], axis=1)
+        d_w2 = ops.matmul(ops.transpose(upstream), hidden)
         return ops.matmul(d_pre, ops.transpose(w1)), ops.matmul(ops.transpose(x), d_pre), d_w2
 
-    return ops.matmul(hidden, w2), grad
+    return ops.matmul(hidden, ops.transpose(w2)), grad
 
 
 @keras.saving.register_keras_serializable(package="matchkit")
 class SelfAttentiveInterests(keras.layers.Layer):
     """``[B, L, d]`` behaviour embeddings -> ``[B, K, d]``: ``K`` attention-weighted sums of the behaviours.
 
-    ``A = softmax_L(W2^T tanh(W1^T (e_l + p_l)))`` with a trainable position embedding ``p`` (ComiRec-SA);
-    interest ``k`` is ``sum_l A_kl e_l`` over the valid positions (zeros for a row without history).
+    ``A = softmax_L(W2 tanh(W1^T (e_l + p_l)))`` with a trainable position embedding ``p`` (ComiRec-SA),
+    ``W1 [d, H]`` and ``W2 [K, H]``; interest ``k`` is ``sum_l A_kl e_l`` over the valid positions (zeros for
+    a row without history).
 
     Args:
         n_interests: ``K``; hidden_units: width of ``W1`` (ComiRec: 4 x d); seed: initialiser seed.
@@ -60,7 +62,12 @@ class SelfAttentiveInterests(keras.layers.Layer):
 
         self.positions = self.add_weight(name="positions", shape=(steps, dim), initializer=init(0))
         self.w1 = self.add_weight(name="w1", shape=(dim, self.hidden_units), initializer=init(1))
-        self.w2 = self.add_weight(name="w2", shape=(self.hidden_units, self.n_interests), initializer=init(2))
+        glorot = init(2)
+
+        def w2_init(shape, dtype=None):  # the draw of the paper's [H, K] matrix, transposed
+            return ops.transpose(glorot(shape[::-1], dtype=dtype))
+
+        self.w2 = self.add_weight(name="w2", shape=(self.n_interests, self.hidden_units), initializer=w2_init)
 
     def call(self, inputs, lengths):
         batch, steps, dim = ops.shape(inputs)

@@ -1,5 +1,6 @@
 """SelfAttentiveInterests against numpy, with padding, and its config round trip."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -20,11 +21,18 @@ def test_matches_numpy_with_padding():
         if n == 0:
             np.testing.assert_array_equal(got[row], 0)  # no history: zeros, not NaN
             continue
-        logits = (np.tanh((x[row, :n] + pos[:n]) @ w1) @ w2).T  # [K, n]
+        logits = w2 @ np.tanh((x[row, :n] + pos[:n]) @ w1).T  # [K, n]
         a = np.exp(logits - logits.max(1, keepdims=True))
         a /= a.sum(1, keepdims=True)
         np.testing.assert_allclose(got[row], a @ x[row, :n], rtol=1e-4, atol=1e-5)
     assert got.shape == (3, 3, 4)
+
+
+def test_w2_is_kept_as_k_by_h_and_starts_as_the_transposed_glorot_draw():
+    layer = SelfAttentiveInterests(3, 7, seed=5)
+    layer(np.zeros((1, 4, 2), np.float32), np.array([4]))
+    assert layer.w2.shape == (3, 7)
+    np.testing.assert_array_equal(layer.w2.numpy(), np.asarray(keras.initializers.GlorotNormal(seed=7)((7, 3))).T)
 
 
 def test_config_round_trip_and_bad_arguments():
@@ -48,7 +56,7 @@ def test_gradients_equal_autodiff_of_the_plain_formula(jit):
     variables = [x, layer.positions, layer.w1, layer.w2]
 
     def plain(inputs):
-        logits = tf.transpose(tf.tanh((inputs + layer.positions) @ layer.w1) @ layer.w2, (0, 2, 1))  # [B, K, L]
+        logits = tf.einsum("kh,blh->bkl", layer.w2, tf.tanh((inputs + layer.positions) @ layer.w1))
         valid = tf.sequence_mask(lengths, 6)[:, None, :]
         weights = tf.where(valid, tf.nn.softmax(tf.where(valid, logits, -1e9)), 0.0)
         return weights @ inputs
