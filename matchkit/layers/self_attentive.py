@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from matchkit.errors import ConfigError
+from matchkit.layers.batch_halves import in_batch_halves
 from matchkit.layers.masked_softmax import masked_softmax
 from matchkit.pooling.sequence import valid_mask
 
@@ -70,6 +71,10 @@ class SelfAttentiveInterests(keras.layers.Layer):
         self.w2 = self.add_weight(name="w2", shape=(self.n_interests, self.hidden_units), initializer=w2_init)
 
     def call(self, inputs, lengths):
+        return in_batch_halves(self._attend, inputs, lengths)
+
+    def _attend(self, inputs, lengths):
+        """The layer's function on some of the rows (``call`` runs it per half of the batch)."""
         batch, steps, dim = ops.shape(inputs)
         flat = ops.reshape(inputs + self.positions, (-1, dim))  # one [B·L, d] product, not B small ones
         w1, w2 = ops.copy(self.w1), ops.copy(self.w2)  # tensors: attention_logits owns their gradient

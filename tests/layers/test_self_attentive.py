@@ -72,3 +72,18 @@ def test_gradients_equal_autodiff_of_the_plain_formula(jit):
     for name, g, w in zip(["inputs", "positions", "w1", "w2"], got, want):
         assert float(tf.reduce_max(tf.abs(w))) > 0, name
         np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 5])
+def test_any_batch_size_gives_the_rows_of_the_full_batch_under_xla(rows):
+    """The layer attends per half of the batch: odd, single-row and even batches agree with the full one."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((6, 5, 4)).astype(np.float32)
+    lengths = np.array([5, 2, 0, 1, 4, 3], np.int32)
+    layer = SelfAttentiveInterests(2, 8, seed=1)
+    full = np.asarray(layer(x, lengths))
+    compiled = tf.function(layer, jit_compile=True)
+    got = np.asarray(compiled(tf.constant(x[-rows:]), tf.constant(lengths[-rows:])))
+    np.testing.assert_allclose(got, full[-rows:], rtol=1e-5, atol=1e-6)
