@@ -12,6 +12,6 @@ from matchkit.layers.query_attention import QueryAttentionPooling, VocabularyAtt
 from matchkit.layers.self_attentive import SelfAttentiveInterests
 from matchkit.layers.unrolled_lstm import UnrolledLSTM
 
-__all__ = ["CapsuleRouting", "DNN", "FlatEmbedding", "InterestGate", "InterestMask", "JoinedDNN", "L2Normalize", "LabelAwareAttention",
-           "MaskedSelfAttention", "QueryAttentionPooling", "SelfAttentiveInterests", "ServingInterests",
-           "UnrolledLSTM", "VocabularyAttentionPooling"]
+__all__ = ["CapsuleRouting", "DNN", "FlatEmbedding", "InterestGate", "InterestMask", "JoinedDNN", "L2Normalize",
+           "LabelAwareAttention", "MaskedSelfAttention", "QueryAttentionPooling", "SelfAttentiveInterests",
+           "ServingInterests", "UnrolledLSTM", "VocabularyAttentionPooling"]
