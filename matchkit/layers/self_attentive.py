@@ -12,23 +12,21 @@ from matchkit.pooling.sequence import valid_mask
 
 
 @ops.custom_gradient
-def attention_logits(x, w1, w2):
-    """``[N, d] -> [N, K]``: ``tanh(x w1) w2^T``, with ``w1 [d, H]`` and ``w2 [K, H]`` (``K`` small).
+def attention_logits(pre, w2):
+    """``[N, H] -> [N, K]``: ``tanh(pre) w2^T``, with ``w2 [K, H]`` (``K`` small).
 
     The gradient is the one autodiff gives, written out so that no product has a thin ``[., K]`` result
     (they run slowly under XLA on CPU): the products with ``w2`` are elementwise loops fused with the tanh
     derivative, and ``w2``'s own gradient is the ``[K, N] x [N, H]`` product, which is why ``w2`` is kept
     ``[K, H]``.
     """
-    hidden = ops.tanh(ops.matmul(x, w1))  # [N, H]
+    hidden = ops.tanh(pre)
     interests = range(w2.shape[0])
 
     def grad(*args, upstream=None):
         upstream = args[0] if upstream is None else upstream  # [N, K]
         d_hidden = sum(upstream[:, k:k + 1] * w2[k] for k in interests)
-        d_pre = d_hidden * (1.0 - hidden * hidden)  # [N, H]
-        d_w2 = ops.matmul(ops.transpose(upstream), hidden)
-        return ops.matmul(d_pre, ops.transpose(w1)), ops.matmul(ops.transpose(x), d_pre), d_w2
+        return d_hidden * (1.0 - hidden * hidden), ops.matmul(ops.transpose(upstream), hidden)
 
     return ops.matmul(hidden, ops.transpose(w2)), grad
 
@@ -44,7 +42,11 @@ class SelfAttentiveInterests(keras.layers.Layer):
     Args:
         n_interests: ``K``; hidden_units: width of ``W1`` (ComiRec: 4 x d); seed: initialiser seed.
 
-    Call args: ``inputs`` float ``[B, L, d]``; ``lengths`` int ``[B]``.
+    Call args: ``inputs`` float ``[B, L, d]``; ``lengths`` int ``[B]``; optionally ``rows`` float ``[V, d]``
+    and ``ids`` int ``[B, L]`` with ``inputs == rows[ids]`` (the history's table and ids). Given them, and a
+    batch known when the graph is built with more positions ``B x L`` than rows ``V``, ``W1^T e_l`` is
+    computed once per table row and gathered: the same function with fewer products (ComiRec-SA at
+    histories of 50: 12,800 positions, 3,707 rows).
     """
 
     def __init__(self, n_interests: int, hidden_units: int, seed: int | None = None, **kwargs):
@@ -70,19 +72,25 @@ class SelfAttentiveInterests(keras.layers.Layer):
 
         self.w2 = self.add_weight(name="w2", shape=(self.n_interests, self.hidden_units), initializer=w2_init)
 
-    def call(self, inputs, lengths):
-        return in_batch_halves(self._attend, inputs, lengths)
+    def call(self, inputs, lengths, rows=None, ids=None):
+        if ids is not None and inputs.shape[0] is not None and inputs.shape[0] * inputs.shape[1] > rows.shape[0]:
+            per_row, per_position = ops.matmul(rows, self.w1), ops.matmul(self.positions, self.w1)  # [V|L, H]
+            return in_batch_halves(lambda x, n, i: self._attend(x, n, ops.take(per_row, i, axis=0) + per_position),
+                                   inputs, lengths, ids)
+        return in_batch_halves(lambda x, n: self._attend(x, n, ops.matmul(x + self.positions, self.w1)),
+                               inputs, lengths)
 
-    def _attend(self, inputs, lengths):
-        """The layer's function on some of the rows (``call`` runs it per half of the batch)."""
-        batch, steps, dim = ops.shape(inputs)
-        flat = ops.reshape(inputs + self.positions, (-1, dim))  # one [B·L, d] product, not B small ones
-        w1, w2 = ops.copy(self.w1), ops.copy(self.w2)  # tensors: attention_logits owns their gradient
-        logits = ops.reshape(attention_logits(flat, w1, w2), (batch, steps, self.n_interests))
-        weights = masked_softmax(logits, valid_mask(inputs, lengths)[:, :, None], axis=1)  # [B, L, K]
+    def _attend(self, inputs, lengths, pre):
+        """The layer's function on some of the rows (``call`` runs it per half of the batch), given
+        ``pre = W1^T (e_l + p_l)`` ``[b, L, H]``."""
+        batch, steps = ops.shape(inputs)[0], ops.shape(inputs)[1]
+        w2 = ops.copy(self.w2)  # a tensor: attention_logits owns its gradient
+        logits = attention_logits(ops.reshape(pre, (-1, self.hidden_units)), w2)  # one [b·L, H] product
+        logits = ops.reshape(logits, (batch, steps, self.n_interests))
+        weights = masked_softmax(logits, valid_mask(inputs, lengths)[:, :, None], axis=1)  # [b, L, K]
         return ops.einsum("blk,bld->bkd", weights, inputs)
 
-    def compute_output_shape(self, inputs_shape, lengths_shape=None):
+    def compute_output_shape(self, inputs_shape, lengths_shape=None, rows_shape=None, ids_shape=None):
         return (inputs_shape[0], self.n_interests, inputs_shape[2])
 
     def get_config(self):

@@ -18,7 +18,8 @@ class ComiRec(MultiInterestModel):
     Called with a :class:`ModelContext` and the ``model`` config. Extracts ``n_interests`` interests from
     the item history with ``extractor``:
 
-    - ``sa``: :class:`~matchkit.layers.SelfAttentiveInterests` (``attention_units`` hidden, ComiRec: 4 d);
+    - ``sa``: :class:`~matchkit.layers.SelfAttentiveInterests` (``attention_units`` hidden, ComiRec: 4 d),
+      given the history's table rows and ids, so that it can work per table row;
     - ``dr``: :class:`~matchkit.layers.CapsuleRouting` with one map per interest and zero starting logits,
       ``routing_iterations`` rounds.
 
@@ -34,12 +35,14 @@ class ComiRec(MultiInterestModel):
         if extractor not in EXTRACTORS:
             raise ConfigError(f"model.extractor should be one of {', '.join(EXTRACTORS)}, received '{extractor}'")
         self.extractor, self.attention_units, self.routing_iterations = extractor, attention_units, routing_iterations
+        self.reads_table_rows = extractor == "sa"  # SelfAttentiveInterests works per table row where cheaper
         super().__init__(context, n_interests=n_interests, hard_attention=hard_attention, **kwargs)
 
-    def extract(self, seq, lengths, width):
+    def extract(self, seq, lengths, width, table=None):
         seed = self.context.seed
         if self.extractor == "dr":
             return CapsuleRouting(self.n_interests, width, iterations=self.routing_iterations, shared_map=False,
                                   seed=seed, name="capsule_routing")(seq, lengths)
         units = self.attention_units or 4 * seq.shape[-1]
-        return SelfAttentiveInterests(self.n_interests, units, seed=seed, name="self_attentive")(seq, lengths)
+        return SelfAttentiveInterests(self.n_interests, units, seed=seed, name="self_attentive")(seq, lengths,
+                                                                                               *(table or ()))

@@ -26,6 +26,6 @@ class MIND(MultiInterestModel):
         self.routing_iterations = routing_iterations
         super().__init__(context, n_interests=n_interests, label_attention_pow=label_attention_pow, **kwargs)
 
-    def extract(self, seq, lengths, width):
+    def extract(self, seq, lengths, width, table=None):
         return CapsuleRouting(self.n_interests, width, iterations=self.routing_iterations, shared_map=True,
                               seed=self.context.seed, name="capsule_routing")(seq, lengths)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import keras
 
 from matchkit.errors import ConfigError
-from matchkit.features.inputs import EmbeddingTables, build_inputs, concat_features, embed_sequences
+from matchkit.features.inputs import (EmbeddingTables, build_inputs, concat_features, embed_sequences,
+                                      embed_table_rows)
 from matchkit.features.varlen_sparse import VarLenSparseFeat
 from matchkit.layers import DNN, InterestMask, JoinedDNN, L2Normalize, LabelAwareAttention, ServingInterests
 from matchkit.losses import SampledSoftmaxLoss
@@ -42,6 +43,8 @@ class MultiInterestModel(RetrievalModel):
 
     #: the model's name in error messages
     model_name = "multi-interest"
+    #: whether :meth:`extract` can use the history's table rows and ids
+    reads_table_rows = False
 
     def __init__(self, context: ModelContext, n_interests=2, dynamic_interests=False, user_dnn_units=(64, 32),
                  activation="relu", label_attention_pow=1.0, hard_attention=False, l2_normalize=True,
@@ -56,7 +59,10 @@ class MultiInterestModel(RetrievalModel):
         history, other = self.split_columns(context.user_columns)
         inputs = build_inputs(context.user_columns)
         seq, lengths = embed_sequences(inputs, history, tables)
-        interests = self.extract(seq, lengths, width)  # [B, K, d]
+        table = None
+        if self.reads_table_rows and len(history) == 1 and not history[0].use_hash:  # ids as given: seq == rows[ids]
+            table = embed_table_rows(inputs, history[0], tables)[:2]
+        interests = self.extract(seq, lengths, width, table)  # [B, K, d]
         interests = self.interest_dnn(interests, concat_features(inputs, other, tables) if other else None,
                                       list(user_dnn_units), activation, width)
         if l2_normalize:
@@ -98,9 +104,10 @@ class MultiInterestModel(RetrievalModel):
             return JoinedDNN(units, **options)(interests, other)
         return DNN(units, **options)(interests)
 
-    def extract(self, seq, lengths, width: int):
+    def extract(self, seq, lengths, width: int, table=None):
         """Symbolic ``[B, K, d]`` interests from the embedded history ``seq [B, L, d]`` (``lengths [B]``);
-        ``width`` is the item vectors' ``D``."""
+        ``width`` is the item vectors' ``D``. ``table``: ``(rows [V, d], ids [B, L])`` with ``seq == rows[ids]``,
+        given to a model with ``reads_table_rows`` whose history is one column, else None."""
         raise NotImplementedError
 
     def compute_loss(self, batch, sampler, seed, training=True):

@@ -87,3 +87,33 @@ def test_any_batch_size_gives_the_rows_of_the_full_batch_under_xla(rows):
     compiled = tf.function(layer, jit_compile=True)
     got = np.asarray(compiled(tf.constant(x[-rows:]), tf.constant(lengths[-rows:])))
     np.testing.assert_allclose(got, full[-rows:], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_per_table_row_form_gives_the_positional_values_and_gradients(jit):
+    """With the table and ids, and more positions than rows, W1^T e is computed per row: same function."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(5)
+    rows = tf.Variable(rng.standard_normal((4, 5)).astype(np.float32))
+    ids = tf.constant(rng.integers(0, 4, (3, 6)).astype(np.int32))  # 18 positions, 4 rows, ids repeat
+    lengths = tf.constant([6, 2, 0], tf.int32)
+    layer = SelfAttentiveInterests(2, 7, seed=0)
+    target = tf.constant(rng.standard_normal((3, 2, 5)).astype(np.float32))
+    layer(tf.gather(rows, ids), lengths)
+    variables = [rows, layer.positions, layer.w1, layer.w2]
+
+    @tf.function(jit_compile=jit)
+    def both():
+        with tf.GradientTape(persistent=True) as tape:
+            seq = tf.gather(rows, ids)
+            per_row, positional = layer(seq, lengths, rows, ids), layer(seq, lengths)
+            losses = [tf.reduce_sum(out * target) for out in (per_row, positional)]
+        return per_row, positional, [[tf.convert_to_tensor(g) for g in tape.gradient(loss, variables)]
+                                     for loss in losses]
+
+    per_row, positional, (got, want) = both()
+    np.testing.assert_allclose(per_row.numpy(), positional.numpy(), rtol=1e-5, atol=1e-6)
+    for name, g, w in zip(["rows", "positions", "w1", "w2"], got, want):
+        assert float(tf.reduce_max(tf.abs(w))) > 0, name
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)

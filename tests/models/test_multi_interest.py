@@ -103,3 +103,17 @@ def test_config_errors(zoo):
         zoo.build(["model=mind", "model.user_dnn_units=[64,16]"])
     with pytest.raises(ConfigError, match="model.n_interests should be a positive integer, received n_interests=0"):
         zoo.build(["model=comirec", "model.n_interests=0"])
+
+
+def test_comirec_sa_attends_per_table_row_for_large_batches_with_the_positional_result(trained):
+    name, _, samples, model, _ = trained
+    if name != "comirec_sa":
+        pytest.skip("only ComiRec-SA reads the history's table rows")
+    layer = model.interest_model.get_layer("self_attentive")
+    assert len(layer._inbound_nodes[0].arguments.keras_tensors) == 4  # history, lengths, table rows, ids
+    batch = {k: samples.test[k][:64] for k in model.user_input_names}
+    rows = model.interest_model.get_layer("rows_hist_movie_id").vocabulary_size
+    assert 64 * batch["hist_movie_id"].shape[1] > rows > batch["hist_movie_id"].shape[1]  # per row, then per position
+    full = np.asarray(model.user_tower(batch))
+    singles = [np.asarray(model.user_tower({k: v[i:i + 1] for k, v in batch.items()})) for i in range(0, 64, 9)]
+    np.testing.assert_allclose(np.concatenate(singles), full[::9], rtol=1e-4, atol=1e-5)
