@@ -85,7 +85,7 @@ class SelfAttentiveInterests(keras.layers.Layer):
         ``pre = W1^T (e_l + p_l)`` ``[b, L, H]``."""
         batch, steps = ops.shape(inputs)[0], ops.shape(inputs)[1]
         w2 = ops.copy(self.w2)  # a tensor: attention_logits owns its gradient
-        logits = attention_logits(ops.reshape(pre, (-1, self.hidden_units)), w2)  # one [b·L, H] product
+        logits = attention_logits(ops.reshape(pre, (-1, self.hidden_units)), w2)  # all b·L positions at once
         logits = ops.reshape(logits, (batch, steps, self.n_interests))
         weights = masked_softmax(logits, valid_mask(inputs, lengths)[:, :, None], axis=1)  # [b, L, K]
         return ops.einsum("blk,bld->bkd", weights, inputs)
