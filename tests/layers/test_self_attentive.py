@@ -97,7 +97,7 @@ def test_per_table_row_form_gives_the_positional_values_and_gradients(jit):
     rng = np.random.default_rng(5)
     rows = tf.Variable(rng.standard_normal((4, 5)).astype(np.float32))
     ids = tf.constant(rng.integers(0, 4, (3, 6)).astype(np.int32))  # 18 positions, 4 rows, ids repeat
-    lengths = tf.constant([6, 2, 0], tf.int32)
+    lengths = tf.constant([6, 4, 0], tf.int32)  # row 1: ids 0, 0, 1, 2
     layer = SelfAttentiveInterests(2, 7, seed=0)
     target = tf.constant(rng.standard_normal((3, 2, 5)).astype(np.float32))
     layer(tf.gather(rows, ids), lengths)
@@ -117,3 +117,32 @@ def test_per_table_row_form_gives_the_positional_values_and_gradients(jit):
     for name, g, w in zip(["rows", "positions", "w1", "w2"], got, want):
         assert float(tf.reduce_max(tf.abs(w))) > 0, name
         np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_rows_of_halves_gives_the_lookups_and_their_summed_gradient(jit):
+    """Both halves' rows, and the table gradient autodiff gives for two gathers, ids repeating within and
+    across the halves (an empty half included)."""
+    import tensorflow as tf
+
+    from matchkit.layers.self_attentive import rows_of_halves
+
+    rng = np.random.default_rng(2)
+    table = tf.Variable(rng.standard_normal((5, 3)).astype(np.float32))
+    first = tf.constant([[0, 4, 0], [2, 2, 1]], tf.int32)
+    for second in (tf.constant([[4, 4, 3]], tf.int32), tf.zeros((0, 3), tf.int32)):
+        weights = [tf.constant(rng.standard_normal((*ids.shape, 3)).astype(np.float32)) for ids in (first, second)]
+
+        @tf.function(jit_compile=jit)
+        def both(second=second, weights=weights):
+            with tf.GradientTape(persistent=True) as tape:
+                got = rows_of_halves(table, first, second)
+                want = (tf.gather(table, first), tf.gather(table, second))
+                losses = [sum(tf.reduce_sum(r * w) for r, w in zip(rows, weights)) for rows in (got, want)]
+            return got, want, [tf.convert_to_tensor(tape.gradient(loss, table)) for loss in losses]
+
+        got, want, (g, w) = both()
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+        assert float(tf.reduce_max(tf.abs(w))) > 0
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-6, atol=1e-6)
