@@ -75,7 +75,7 @@ def test_deepmatch_is_built_alike(speed, setup):
         assert args.heads == (cfg.model.num_heads if model == "sdm" else 4), model
         assert (args.rnn_layers, args.rnn_dropout) == ((1, 0.0) if model == "sdm" else (2, 0.2)), model
     sdm = baseline.parse_args(speed.deepmatch_options("sdm", composed(["+experiment=sdm_ml1m"])))
-    assert (sdm.item_dim, sdm.seq_len) == (56, 50)  # sdm_ml1m: 56-wide items, 5 recent + 50
+    assert (sdm.item_dim, sdm.seq_len) == (64, 50)  # sdm_ml1m: 64-wide items, 5 recent + 50
 
 
 def test_seq_len_is_refused_with_the_experiments_setup():

@@ -92,7 +92,7 @@ def test_plain_history_features_are_refused_with_a_hint(zoo):
 
 
 def test_num_heads_must_divide_the_item_width(trained):
-    with pytest.raises(ConfigError, match=r"dividing the 'movie_id' embedding_dim \(56\), received num_heads=3"):
+    with pytest.raises(ConfigError, match=r"dividing the 'movie_id' embedding_dim \(64\), received num_heads=3"):
         SDM(trained[2].context, num_heads=3)
 
 
