@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 PACKAGES = ("matchkit", "tensorflow", "keras", "numpy", "pandas", "hydra-core", "omegaconf", "faiss-cpu",
             "scikit-learn", "tqdm", "matplotlib")
 ENV_VARS = ("TF_DETERMINISTIC_OPS", "TF_XLA_FLAGS", "XLA_FLAGS", "CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS",
-            "MATCHKIT_DATA", "PYTHONHASHSEED")
+            "TF_ENABLE_ONEDNN_OPTS", "MATCHKIT_DATA", "PYTHONHASHSEED")
 
 
 def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
