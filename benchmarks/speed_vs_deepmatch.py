@@ -27,7 +27,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import keras
+DEEPMATCH_ENV = dict(os.environ)  # DeepMatch runs with TensorFlow's defaults, as its users run it
+import matchkit  # noqa: E402,F401  first, so that this process's TensorFlow is set up as matchkit's CLI sets it up
+
+import keras  # noqa: E402
 import numpy as np
 from epoch_timer import EpochTimer
 
@@ -78,7 +81,8 @@ def deepmatch_seconds(python: str, model: str, steps: int, data: str, options: l
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "dm.json"
         subprocess.run([python, str(HERE / "deepmatch_baseline.py"), "--data", data, "--models", model,
-                        "--steps", str(steps), *options, "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+                        "--steps", str(steps), *options, "--out", str(out)], check=True, stdout=subprocess.DEVNULL,
+                       env=DEEPMATCH_ENV)
         result = json.loads(out.read_text())["results"][0]
     if "error" in result:
         raise RuntimeError(f"DeepMatch {model}: {result['error']}")

@@ -98,3 +98,14 @@ def test_missing_data_folder_is_a_short_error():
                           capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 2
     assert "set MATCHKIT_DATA" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_deepmatch_keeps_tensorflows_defaults():
+    """The script's own TensorFlow starts as matchkit's CLI starts it (oneDNN kernels off); the DeepMatch
+    processes it starts get the caller's environment as it was, TensorFlow's defaults included."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    code = ("import os, sys; sys.path.insert(0, sys.argv[1]); import speed_vs_deepmatch as s; "
+            "print(s.DEEPMATCH_ENV.get('TF_ENABLE_ONEDNN_OPTS'), os.environ.get('TF_ENABLE_ONEDNN_OPTS'))")
+    done = subprocess.run([sys.executable, "-c", code, str(BENCHMARKS)], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.stdout.split()[-2:] == ["None", "0"], done.stderr[-2000:]
