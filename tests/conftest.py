@@ -5,8 +5,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # as matchkit does; some tests import keras first
 
+import matchkit  # noqa: E402,F401  sets TensorFlow's environment before a test module imports keras
 import pytest  # noqa: E402
 
 
