@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import matchkit  # noqa: F401  before TensorFlow, so that it starts as matchkit's CLI starts it
 import numpy as np
 import tensorflow as tf
 from hydra import compose, initialize_config_module

@@ -3,10 +3,12 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 ON = "oneDNN custom operations are on"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def tensorflow_log(code: str, **env: str) -> str:
@@ -34,3 +36,8 @@ def test_importing_matchkit_first_turns_onednn_kernels_off(tensorflow_alone):
 
 def test_an_explicit_setting_wins(tensorflow_alone):
     assert ON in tensorflow_log("import matchkit, tensorflow", TF_ENABLE_ONEDNN_OPTS="1")
+
+
+def test_benchmarks_epoch_timer_imports_matchkit_first(tensorflow_alone):
+    """A benchmark that imports ``epoch_timer`` before anything else still times matchkit as its CLI runs."""
+    assert ON not in tensorflow_log(f"import sys; sys.path.insert(0, {str(BENCHMARKS)!r}); import epoch_timer")
