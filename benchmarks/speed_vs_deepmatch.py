@@ -115,6 +115,7 @@ def deepmatch_setup_row(model, args, data, local) -> str:
     experiment = PAIRS[model][0]
     same_t = EpochTimer(experiment, [*same_setup(model, args.seq_len), *local])
     own_t = EpochTimer(experiment, local)
+    args.block_steps |= {same_t.block_steps, own_t.block_steps}
     options = deepmatch_options(model, same_t.cfg)
     dm, same_s, own_s = alternate(
         args.repeats, lambda: deepmatch_seconds(args.deepmatch_python, model, args.steps, data, options),
@@ -132,6 +133,7 @@ def experiment_setup_row(model, args, data, local) -> str:
     """matchkit's experiment as configured, and DeepMatch's model built alike (``deepmatch_options``)."""
     experiment = PAIRS[model][0]
     own_t = EpochTimer(experiment, local)
+    args.block_steps.add(own_t.block_steps)
     options = deepmatch_options(model, own_t.cfg)
     dm, own_s = alternate(
         args.repeats, lambda: deepmatch_seconds(args.deepmatch_python, model, args.steps, data, options),
@@ -155,7 +157,8 @@ def main(argv=None) -> int:
                    help="deepmatch: both libraries on DeepMatch's example setup, and matchkit's experiment beside it; "
                    "experiment: matchkit's experiment, and DeepMatch built alike")
     p.add_argument("--steps", type=int, default=200, help="DeepMatch steps timed per model")
-    p.add_argument("--rounds", type=int, default=10, help="matchkit 32-step blocks timed per setup")
+    p.add_argument("--rounds", type=int, default=5, help="matchkit blocks timed per setup (each of the "
+                   "experiment's trainer.steps_per_execution steps, as a run trains)")
     p.add_argument("--repeats", type=int, default=3, help="DeepMatch and matchkit timed this many times, "
                    "alternately; the table gives medians")
     p.add_argument("--seq-len", type=int, help="history length of both libraries' setup (--setup deepmatch; "
@@ -175,7 +178,7 @@ def main(argv=None) -> int:
     data = str(Path(args.data) / "ml-1m")
     local = [f"dataset.data_dir={args.data}", "dataset.download=false"]  # the files DeepMatch reads, never a download
     row = deepmatch_setup_row if args.setup == "deepmatch" else experiment_setup_row
-    rows = []
+    rows, args.block_steps = [], set()
     for model in args.models:
         rows.append(row(model, args, data, local))
         gc.collect()  # the row's timers held a model and the ML-1M columns (GBs): the next model starts clean
@@ -188,7 +191,8 @@ def main(argv=None) -> int:
         f"Written by `python benchmarks/speed_vs_deepmatch.py {options}` on "
         f"{datetime.date.today().isoformat()}. Seconds per epoch of 988,064 rows (3,860 steps): DeepMatch from "
         f"{args.steps} timed steps after a warm-up (graph mode, as its examples); matchkit the median of "
-        f"{args.rounds} compiled 32-step blocks. Each model's timings ran one after the other, "
+        f"{args.rounds} compiled blocks of {'/'.join(map(str, sorted(args.block_steps)))} steps (the experiment's "
+        "`trainer.steps_per_execution`, as a run trains). Each model's timings ran one after the other, "
         f"{args.repeats} times in turn on the same machine ({machine()}); the table gives the medians, and the range "
         "of the speed-up over those repeats.", "", *table(args, rows)]
     from matchkit.io.atomic import atomic_path

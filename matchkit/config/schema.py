@@ -249,7 +249,7 @@ class TrainerConfig:
     learning_rate: float = 1e-3
     batch_size: int = 256
     epochs: int = 20
-    steps_per_execution: int = 32
+    steps_per_execution: int = 256
     jit_compile: bool = True
     strategy: str = "default"  # default | mirrored | one_device
     shuffle: bool = True

@@ -57,7 +57,7 @@ class Trainer:
         strategy: the ``tf.distribute`` strategy the model was built under.
     """
 
-    def __init__(self, model, sampler, optimizer, batch_size=256, steps_per_execution=32, jit_compile=True,
+    def __init__(self, model, sampler, optimizer, batch_size=256, steps_per_execution=256, jit_compile=True,
                  shuffle=True, progress=True, seed=0, strategy=None):
         self.model = model
         self.sampler = sampler
