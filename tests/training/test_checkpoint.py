@@ -7,26 +7,18 @@ import signal
 import numpy as np
 import pytest
 import tensorflow as tf
-from hydra import compose, initialize_config_module
 
-from matchkit.config import register_configs
 from matchkit.errors import ConfigError
 from matchkit.run import build_model, load_data
 from matchkit.training import Trainer
 from matchkit.training.checkpoint import Checkpointer, InterruptGuard, TrainingInterrupted
 
-SMALL = ["dataset.n_users=150", "dataset.n_items=80", "samples.seq_len=10", "sampler=adaptive",
-         "sampler.num_sampled=16"]
-
 
 @pytest.fixture(scope="module")
-def data():
+def data(small_config):
     """``(configs, table, samples)``; configs: the base one and one with other tower sizes."""
-    register_configs()
-    with initialize_config_module("matchkit.conf", version_base="1.3"):
-        configs = {"base": compose("config", overrides=SMALL),
-                   "other": compose("config", overrides=[*SMALL, "model.user_dnn_units=[16,8]",
-                                                         "model.item_dnn_units=[8]"])}
+    configs = {"base": small_config(),
+               "other": small_config("model.user_dnn_units=[16,8]", "model.item_dnn_units=[8]")}
     return configs, *load_data(configs["base"])
 
 

@@ -4,21 +4,14 @@ same batches, seeds and updates, whatever the chunking of the epoch (the default
 import numpy as np
 import pytest
 import tensorflow as tf
-from hydra import compose, initialize_config_module
 
-from matchkit.config import register_configs
 from matchkit.run import build_model, load_data
 from matchkit.training import Trainer
 
-SMALL = ["dataset.n_users=150", "dataset.n_items=80", "samples.seq_len=10", "sampler=adaptive",
-         "sampler.num_sampled=16"]
-
 
 @pytest.fixture(scope="module")
-def data():
-    register_configs()
-    with initialize_config_module("matchkit.conf", version_base="1.3"):
-        cfg = compose("config", overrides=SMALL)
+def data(small_config):
+    cfg = small_config()
     return cfg, *load_data(cfg)
 
 
