@@ -52,7 +52,7 @@ class EpochTimer:
                                                tf.constant(i * self.block_steps),
                                                tf.constant(self.block_steps, tf.int32)))
 
-    def epoch_seconds(self, rounds: int = 10) -> float:
+    def epoch_seconds(self, rounds: int = 5) -> float:
         """Median over ``rounds`` blocks, scaled to one epoch."""
         times = []
         for _ in range(rounds):

@@ -4,8 +4,9 @@
     MATCHKIT_DATA=../shared/data python -m pytest benchmarks/test_bench_train.py --benchmark-only
     MATCHKIT_DATA=../shared/data python -m pytest benchmarks/test_bench_train.py --benchmark-only -k sdm
 
-Reports seconds per compiled block (``trainer.steps_per_execution`` steps, as a run trains), and from it rows/s and seconds per ML-1M epoch (in
-``extra_info``), plus the whole evaluation (user and item vectors, exact top-100 for all 6,040 test users).
+Reports seconds per compiled block (``trainer.steps_per_execution`` steps, as a run trains), and from it
+rows/s and seconds per ML-1M epoch (in ``extra_info``), plus the whole evaluation (user and item vectors,
+exact top-100 for all 6,040 test users).
 """
 
 import os
