@@ -30,9 +30,3 @@ def test_blocks_follow_the_trainers_steps_per_execution(epoch_timer):
     assert np.isfinite(timer.block())
     assert timer.epoch_seconds(rounds=2) > 0
 
-
-def test_default_block_is_the_trainers_default(epoch_timer):
-    from matchkit.config.schema import TrainerConfig
-
-    timer = epoch_timer.EpochTimer("dssm_ml1m", ["dataset=synthetic"], batch_size=64)
-    assert timer.block_steps == timer.cfg.trainer.steps_per_execution == TrainerConfig().steps_per_execution
