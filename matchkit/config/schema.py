@@ -147,6 +147,7 @@ class SDMConfig(ModelConfig):
     num_heads: int = 2  # self-attention heads over the short-term LSTM outputs; must divide the item dim
     activation: str = "tanh"
     dropout: float = 0.0
+    attention_bias: bool = False  # biases in the self-attention's projections (DeepMatch's have none)
     l2_reg_embedding: float = 0.0
     l2_normalize: bool = True
     temperature: float = 0.05

@@ -37,7 +37,8 @@ class SDM(RetrievalModel):
     - query ``[B, D]`` = Dense(D, ``activation``) of the concatenated profile embeddings;
     - short ``s [B, D]``: the short columns looked up per position (shared tables, unpooled), concatenated
       per position ``[B, S, sum d]`` -> Dense(D, ``activation``) -> LSTM(D) (:class:`UnrolledLSTM`) ->
-      :class:`MaskedSelfAttention` (``num_heads``, residual + LayerNorm) -> :class:`QueryAttentionPooling` by
+      :class:`MaskedSelfAttention` (``num_heads``, residual + LayerNorm; its projections without biases
+      unless ``attention_bias``, as DeepMatch's) -> :class:`QueryAttentionPooling` by
       the query over the ``short_hist_len`` valid positions. The LSTM reads the session most recent first,
       as DeepMatch's SDM does; the valid positions come first, so the padding after them never reaches
       their outputs;
@@ -55,8 +56,9 @@ class SDM(RetrievalModel):
     accidental-hit removal.
     """
 
-    def __init__(self, context: ModelContext, num_heads=2, activation="tanh", dropout=0.0, l2_reg_embedding=0.0,
-                 l2_normalize=True, temperature=0.05, logq_correction=True, remove_accidental_hits=True):
+    def __init__(self, context: ModelContext, num_heads=2, activation="tanh", dropout=0.0, attention_bias=False,
+                 l2_reg_embedding=0.0, l2_normalize=True, temperature=0.05, logq_correction=True,
+                 remove_accidental_hits=True):
         super().__init__(context)
         seed = context.seed
         tables = EmbeddingTables(context.user_columns + context.item_columns, seed=seed, l2_reg=l2_reg_embedding)
@@ -76,7 +78,8 @@ class SDM(RetrievalModel):
         x = dense("short_input", 1)(x)
         x = UnrolledLSTM(width, name="short_lstm", kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 2),
                          recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 3))(x)
-        x = MaskedSelfAttention(num_heads, dropout=dropout, seed=seed + 4, name="short_self_attention")(x, short_len)
+        x = MaskedSelfAttention(num_heads, dropout=dropout, seed=seed + 4, use_bias=attention_bias,
+                                name="short_self_attention")(x, short_len)
         short_vec = QueryAttentionPooling(name="short_user_attention")(x, query, short_len)
         pooled = []
         for column in long:  # each pooled by the query

@@ -15,8 +15,8 @@ X = RNG.normal(size=(B, L, D)).astype("float32")
 LENGTHS = np.array([1, 3, 5, 2], dtype="int32")
 
 
-def built(num_heads=H, seed=0):
-    layer = MaskedSelfAttention(num_heads, seed=seed)
+def built(num_heads=H, seed=0, use_bias=True):
+    layer = MaskedSelfAttention(num_heads, seed=seed, use_bias=use_bias)
     layer(X, LENGTHS)
     # non-trivial biases and LayerNorm parameters, so that the checks below cover them
     layer.set_weights([w + RNG.normal(scale=0.1, size=w.shape).astype("float32") for w in layer.get_weights()])
@@ -24,9 +24,9 @@ def built(num_heads=H, seed=0):
 
 
 def reference(layer, x, lengths):
-    """The layer's formula in numpy, with its own weights."""
-    w_qkv, b_qkv = layer.qkv.get_weights()
-    w_out, b_out = layer.output_dense.get_weights()
+    """The layer's formula in numpy, with its own weights (zero biases where it has none)."""
+    w_qkv, b_qkv = (layer.qkv.get_weights() + [np.zeros(3 * D, "float32")])[:2]
+    w_out, b_out = (layer.output_dense.get_weights() + [np.zeros(D, "float32")])[:2]
     gamma, beta = layer.norm.get_weights()
     d = D // layer.num_heads
     out = np.zeros_like(x)
@@ -45,8 +45,10 @@ def reference(layer, x, lengths):
     return out
 
 
-def test_matches_numpy():
-    layer = built()
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_matches_numpy(use_bias):
+    layer = built(use_bias=use_bias)
+    assert len(layer.get_weights()) == (6 if use_bias else 4)  # q/k/v and output kernels (+ biases), LayerNorm
     np.testing.assert_allclose(np.asarray(layer(X, LENGTHS)), reference(layer, X, LENGTHS), rtol=1e-4, atol=1e-5)
 
 
@@ -87,8 +89,9 @@ def test_padded_positions_do_not_reach_valid_outputs():
                                rtol=1e-5, atol=1e-5)
 
 
-def test_empty_rows_are_finite_with_finite_gradients_under_xla():
-    layer = built()
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_empty_rows_are_finite_with_finite_gradients_under_xla(use_bias):
+    layer = built(use_bias=use_bias)
     x = tf.constant(X)
 
     @tf.function(jit_compile=True)
@@ -112,6 +115,7 @@ def test_bad_arguments(kwargs, text):
 
 def test_get_config_round_trip():
     assert_config_round_trip(MaskedSelfAttention(4, dropout=0.1, seed=3, name="sa"), X, LENGTHS)
+    assert_config_round_trip(MaskedSelfAttention(2, seed=3, use_bias=False, name="sa"), X, LENGTHS)
 
 
 @pytest.mark.parametrize("rows", [1, 3])
