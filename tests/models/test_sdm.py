@@ -96,6 +96,14 @@ def test_num_heads_must_divide_the_item_width(trained):
         SDM(trained[2].context, num_heads=3)
 
 
+@pytest.mark.parametrize("attention_bias", [False, True])
+def test_self_attention_biases_follow_the_config(trained, attention_bias):
+    model = SDM(trained[2].context, attention_bias=attention_bias) if attention_bias else trained[2]
+    attention = model.user_tower.get_layer("short_self_attention")
+    assert attention.use_bias is attention_bias  # false by default: DeepMatch's self-attention has no biases
+    assert (attention.qkv.bias is None, attention.output_dense.bias is None) == (not attention_bias,) * 2
+
+
 def test_sdm_ml1m_splits_55_into_5_recent_and_50_older_items():
     register_configs()
     with initialize_config_module("matchkit.conf", version_base="1.3"):
