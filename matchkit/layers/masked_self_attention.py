@@ -39,7 +39,7 @@ class MaskedSelfAttention(keras.layers.Layer):
 
     Returns:
         ``[B, L, D]``. Outputs at padded positions are finite but meaningless (mask them downstream); a row
-        with no valid position attends to nothing (``LayerNorm(x + bias)``), never NaN.
+        with no valid position attends to nothing (``LayerNorm(x + output bias)``), never NaN.
     """
 
     def __init__(self, num_heads: int = 2, dropout: float = 0.0, seed: int | None = None, use_bias: bool = True,
